@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using SessionManager.Icp.Errors;
+using SessionManager.Icp.Framing;
+using SessionManager.Icp.Handlers;
+using SessionManager.Icp.Logging;
+using SessionManager.Icp.Protocol;
+
+namespace SessionManager.Icp.Connection;
+
+/// <summary>
+/// One live ICP connection to the RDS server: a read loop, a send loop, the pending-call table
+/// and a single idempotent <see cref="Abort"/>. Requests flow both ways at once and are matched
+/// by tag. Split by concern: this file the lifecycle, <c>.Read.cs</c> the inbound side,
+/// <c>.Write.cs</c> the outbound side.
+/// </summary>
+public sealed partial class IcpConnection : IAsyncDisposable
+{
+    private readonly Stream _transport;
+    private readonly IcpOptions _options;
+    private readonly IcpRequestDispatcher _dispatcher;
+    private readonly ILogger _logger;
+    private readonly PendingCallTable _pending = new();
+    private readonly CancellationTokenSource _closed = new();
+    private Exception? _abortReason;
+    private Task? _readLoop;
+    private Task? _sendLoop;
+
+    public IcpConnection(Stream transport, PeerCredentials peer, IcpOptions options, IcpRequestDispatcher dispatcher, ILogger logger)
+    {
+        _transport = transport;
+        Peer = peer;
+        _options = options;
+        _dispatcher = dispatcher;
+        _logger = logger;
+        _outbound = new Pipe(new PipeOptions(
+            pauseWriterThreshold: OutboundPauseBytes,
+            resumeWriterThreshold: OutboundPauseBytes / 2,
+            useSynchronizationContext: false));
+    }
+
+    public PeerCredentials Peer { get; }
+
+    /// <summary>How the peer introduced itself; null until its first request.</summary>
+    public VersionInfo? PeerVersion { get; private set; }
+
+    public int PendingCallCount => _pending.Count;
+
+    /// <summary>Cancelled once the connection is closing: handlers of RDS requests stop.</summary>
+    public CancellationToken Closed => _closed.Token;
+
+    /// <summary>Completes when both loops have ended, with the reason the connection ended.</summary>
+    public Task<Exception> Completion => _completion.Task;
+
+    private readonly TaskCompletionSource<Exception> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Start()
+    {
+        _readLoop = Task.Run(ReadLoopAsync);
+        _sendLoop = Task.Run(SendLoopAsync);
+        _ = Task.WhenAll(_readLoop, _sendLoop).ContinueWith(
+            _ => _completion.TrySetResult(_abortReason ?? new EndOfStreamException("connection closed")),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// Sends a request to the RDS server and awaits its response envelope (any status). Ends
+    /// exactly once: the answer, <see cref="IcpTimeoutException"/> after
+    /// <see cref="IcpOptions.RequestTimeout"/>, <see cref="IcpConnectionLostException"/>, or
+    /// cancellation by the caller.
+    /// </summary>
+    public async Task<RPCBase> CallAsync(uint msgType, IMessage request, CancellationToken cancellationToken)
+    {
+        // Registered before the frame is written: a fast answer must find its call.
+        var call = _pending.Register(msgType);
+        try
+        {
+            await SendAsync(RpcMessages.Request(call.Tag, msgType, request), cancellationToken);
+            RPCBase response;
+            try
+            {
+                response = await call.Response.WaitAsync(_options.RequestTimeout, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                var name = IcpMessageTypes.NameOf(msgType);
+                _logger.CallTimedOut(name, call.Tag, ElapsedMs(call.StartedAt));
+                throw new IcpTimeoutException(name, _options.RequestTimeout);
+            }
+
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                _logger.CallAnswered(IcpMessageTypes.NameOf(msgType), call.Tag, response.Status.ToString(), ElapsedMs(call.StartedAt));
+            }
+
+            return response;
+        }
+        finally
+        {
+            _pending.Remove(call);
+        }
+    }
+
+    /// <summary>
+    /// Closes the connection for <paramref name="reason"/>: the first reason wins, every pending
+    /// call fails with it at once, both loops end. Safe to call from anywhere, any number of times.
+    /// </summary>
+    public void Abort(Exception reason)
+    {
+        if (Interlocked.CompareExchange(ref _abortReason, reason, null) is not null)
+        {
+            return;
+        }
+
+        int failed = _pending.FailAll(reason);
+        _logger.RdsDisconnected(Peer, reason.Message, failed);
+
+        // Ending the transport ends the read loop; cancelling the outbound read ends the send loop.
+        _transport.Dispose();
+        _outbound.Reader.CancelPendingRead();
+
+        // Handlers observing Closed must not run inline on whichever loop called Abort.
+        ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _closed, preferLocal: false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Abort(new ObjectDisposedException(nameof(IcpConnection), "session manager closed the connection"));
+        if (_readLoop is not null && _sendLoop is not null)
+        {
+            await Task.WhenAll(_readLoop, _sendLoop);
+        }
+
+        _sendLock.Dispose();
+    }
+
+    private static double ElapsedMs(long startedAt) => Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds;
+}

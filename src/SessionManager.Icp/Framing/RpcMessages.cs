@@ -1,0 +1,56 @@
+using Google.Protobuf;
+using SessionManager.Icp.Protocol;
+
+namespace SessionManager.Icp.Framing;
+
+/// <summary>
+/// Builds RPCBase envelopes. proto2 presence: every required field is assigned explicitly, even
+/// when it holds its default, because protobuf-c peers reject a message that lacks one.
+/// </summary>
+public static class RpcMessages
+{
+    public static RPCBase Request(uint tag, uint msgType, IMessage payload) => new()
+    {
+        Tag = tag,
+        IsResponse = false,
+        Status = RPCStatus.Success,
+        MsgType = msgType,
+        Payload = payload.ToByteString(),
+    };
+
+    public static RPCBase Success(uint tag, uint msgType, IMessage payload) => new()
+    {
+        Tag = tag,
+        IsResponse = true,
+        Status = RPCStatus.Success,
+        MsgType = msgType,
+        Payload = payload.ToByteString(),
+    };
+
+    public static RPCBase Failure(uint tag, uint msgType, RPCStatus status, string? errorDescription)
+    {
+        var response = new RPCBase
+        {
+            Tag = tag,
+            IsResponse = true,
+            Status = status,
+            MsgType = msgType,
+        };
+        if (errorDescription is not null)
+        {
+            response.ErrorDescription = errorDescription;
+        }
+
+        return response;
+    }
+
+    /// <summary>The handshake answer: our version and no payload (ICP.md "Handshake").</summary>
+    public static RPCBase HandshakeAnswer(uint tag) => new()
+    {
+        Tag = tag,
+        IsResponse = true,
+        Status = RPCStatus.Success,
+        MsgType = IcpMessageTypes.Handshake,
+        VersionInfo = new VersionInfo { Vmajor = IcpMessageTypes.VersionMajor, Vminor = IcpMessageTypes.VersionMinor },
+    };
+}
