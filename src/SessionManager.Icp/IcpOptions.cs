@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace SessionManager.Icp;
 
 /// <summary>Configuration section <c>Icp</c>: the Unix socket the RDS server connects to.</summary>
@@ -9,21 +7,29 @@ public sealed class IcpOptions
 
     /// <summary>Where the RDS server looks for us (WinPR's location of the named pipe
     /// <c>\\.\pipe\FreeRDS_SessionManager</c>).</summary>
-    [Required]
     public string SocketPath { get; set; } = "/tmp/.pipe/FreeRDS_SessionManager";
 
     /// <summary>File mode of the socket, octal as in chmod.</summary>
-    [RegularExpression("^0?[0-7]{3}$", ErrorMessage = "must be an octal file mode such as 0660")]
     public string SocketMode { get; set; } = "0660";
 
     /// <summary>How long an SM→RDS call may wait for its answer.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Largest frame accepted from the RDS server. The protocol sets no limit; a peer
     /// announcing more is closed before anything is allocated for it.</summary>
-    [Range(16, 64 * 1024 * 1024)]
     public int MaxFrameBytes { get; set; } = 1024 * 1024;
 
-    internal UnixFileMode ParsedSocketMode => (UnixFileMode)Convert.ToInt32(SocketMode, 8);
+    internal UnixFileMode ParsedSocketMode => TryParseSocketMode(SocketMode, out var mode) ? mode : (UnixFileMode)0b110_110_000;
+
+    public static bool TryParseSocketMode(string? text, out UnixFileMode mode)
+    {
+        mode = 0;
+        if (string.IsNullOrEmpty(text) || text.Length > 4 || text.Any(c => c is < '0' or > '7'))
+        {
+            return false;
+        }
+
+        mode = (UnixFileMode)Convert.ToInt32(text, 8);
+        return true;
+    }
 }

@@ -24,8 +24,27 @@ public sealed class RdsClient
     public async Task<TResponse> CallAsync<TResponse>(MsgType msgType, IMessage request, CancellationToken cancellationToken)
         where TResponse : IMessage<TResponse>, new()
     {
+        var answer = await SendAsync<TResponse>(msgType, request, cancellationToken);
+        return await answer;
+    }
+
+    /// <summary>
+    /// Sends a request and returns once it is on its way, with the task of its parsed answer:
+    /// for callers that answer their own client before the RDS server answers them.
+    /// </summary>
+    /// <exception cref="IcpException">the request could not be sent.</exception>
+    public async Task<Task<TResponse>> SendAsync<TResponse>(MsgType msgType, IMessage request, CancellationToken cancellationToken)
+        where TResponse : IMessage<TResponse>, new()
+    {
         var connection = Volatile.Read(ref _current) ?? throw new IcpNotConnectedException();
-        var response = await connection.CallAsync((uint)msgType, request, cancellationToken);
+        var response = await connection.SendRequestAsync((uint)msgType, request, cancellationToken);
+        return ParseAnswerAsync<TResponse>(msgType, response);
+    }
+
+    private static async Task<TResponse> ParseAnswerAsync<TResponse>(MsgType msgType, Task<RPCBase> pending)
+        where TResponse : IMessage<TResponse>, new()
+    {
+        var response = await pending;
         if (response.Status != RPCStatus.Success)
         {
             throw new IcpRemoteFailureException(msgType.ToString(), response.Status, response.ErrorDescription);

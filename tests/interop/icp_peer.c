@@ -328,6 +328,9 @@ int main(int argc, char **argv)
         drain_frames(&p);
 
     close(p.fd);
+    free(p.in.data);
+    free(p.out.data);
+    free(p.payload.data);
     if (p.awaiting_handshake) {
         fprintf(stderr, "handshake failed: connection closed before the answer\n");
         return 2;

@@ -66,18 +66,32 @@ public sealed partial class IcpConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends a request to the RDS server and awaits its response envelope (any status). Ends
-    /// exactly once: the answer, <see cref="IcpTimeoutException"/> after
-    /// <see cref="IcpOptions.RequestTimeout"/>, <see cref="IcpConnectionLostException"/>, or
-    /// cancellation by the caller.
+    /// Sends a request to the RDS server. Completes once the frame is queued for sending, with
+    /// the task of its response envelope (any status). That task ends exactly once: the answer,
+    /// <see cref="IcpTimeoutException"/> after <see cref="IcpOptions.RequestTimeout"/>,
+    /// <see cref="IcpConnectionLostException"/>, or cancellation by the caller.
     /// </summary>
-    public async Task<RPCBase> CallAsync(uint msgType, IMessage request, CancellationToken cancellationToken)
+    public async Task<Task<RPCBase>> SendRequestAsync(uint msgType, IMessage request, CancellationToken cancellationToken)
     {
         // Registered before the frame is written: a fast answer must find its call.
         var call = _pending.Register(msgType);
         try
         {
             await SendAsync(RpcMessages.Request(call.Tag, msgType, request), cancellationToken);
+        }
+        catch
+        {
+            _pending.Remove(call);
+            throw;
+        }
+
+        return AwaitResponseAsync(call, cancellationToken);
+    }
+
+    private async Task<RPCBase> AwaitResponseAsync(PendingCall call, CancellationToken cancellationToken)
+    {
+        try
+        {
             RPCBase response;
             try
             {
@@ -85,14 +99,14 @@ public sealed partial class IcpConnection : IAsyncDisposable
             }
             catch (TimeoutException)
             {
-                var name = IcpMessageTypes.NameOf(msgType);
+                var name = IcpMessageTypes.NameOf(call.MsgType);
                 _logger.CallTimedOut(name, call.Tag, ElapsedMs(call.StartedAt));
                 throw new IcpTimeoutException(name, _options.RequestTimeout);
             }
 
             if (_logger.IsEnabled(LogLevel.Debug))
             {
-                _logger.CallAnswered(IcpMessageTypes.NameOf(msgType), call.Tag, response.Status.ToString(), ElapsedMs(call.StartedAt));
+                _logger.CallAnswered(IcpMessageTypes.NameOf(call.MsgType), call.Tag, response.Status.ToString(), ElapsedMs(call.StartedAt));
             }
 
             return response;

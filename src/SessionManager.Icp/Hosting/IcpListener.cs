@@ -106,6 +106,9 @@ public sealed class IcpListener : BackgroundService
             await serving.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }
 
-        UnixSocketBinder.Remove(_options.SocketPath, _logger);
+        if (_listener is not null)
+        {
+            UnixSocketBinder.Remove(_options.SocketPath, _logger);
+        }
     }
 }

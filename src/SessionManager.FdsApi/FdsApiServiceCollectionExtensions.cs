@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection;
+using SessionManager.FdsApi.Handler;
+using SessionManager.FdsApi.Server;
+
+namespace SessionManager.FdsApi;
+
+public static class FdsApiServiceCollectionExtensions
+{
+    /// <summary>The fdsapi Thrift server. Register after ICP: hosted services stop in reverse
+    /// order, and the Thrift side must drain its calls while the RDS link still answers them.</summary>
+    public static IServiceCollection AddFdsApi(this IServiceCollection services)
+    {
+        services.AddOptions<FdsApiOptions>().BindConfiguration(FdsApiOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<ISessionRouting, IdentitySessionRouting>();
+        services.AddSingleton<InFlightCalls>();
+        services.AddSingleton<FdsApiDependencies>();
+        services.AddSingleton<FdsApiServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<FdsApiServer>());
+        return services;
+    }
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+using SessionManager.Icp;
+
+namespace SessionManager.FdsApi.Handler;
+
+/// <summary>What every connection's <see cref="FdsApiHandler"/> shares (one instance for the daemon).</summary>
+public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, InFlightCalls inFlight, ILogger<FdsApiHandler> logger)
+{
+    public RdsClient Rds { get; } = rds;
+
+    public ISessionRouting Routing { get; } = routing;
+
+    public InFlightCalls InFlight { get; } = inFlight;
+
+    public ILogger<FdsApiHandler> Logger { get; } = logger;
+}

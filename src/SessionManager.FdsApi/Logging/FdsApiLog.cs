@@ -1,0 +1,53 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace SessionManager.FdsApi.Logging;
+
+/// <summary>Log events of the Thrift API (ids 2000-2099). Names and properties are API for operators.</summary>
+internal static partial class FdsApiLog
+{
+    [LoggerMessage(2001, LogLevel.Information, "fdsapi listening on {Endpoint}")]
+    public static partial void Listening(this ILogger logger, EndPoint endpoint);
+
+    [LoggerMessage(2002, LogLevel.Information, "fdsapi client {Client} uses {WireFormat}, not framed binary: served as such")]
+    public static partial void NonCanonicalWireFormat(this ILogger logger, EndPoint? client, string wireFormat);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Closed fdsapi client {Client}: {Mistake} (first bytes {FirstBytes})")]
+    public static partial void ClientRefused(this ILogger logger, EndPoint? client, string mistake, string firstBytes);
+
+    [LoggerMessage(2004, LogLevel.Debug, "fdsapi client {Client} connected")]
+    public static partial void ClientConnected(this ILogger logger, EndPoint? client);
+
+    [LoggerMessage(2005, LogLevel.Debug, "fdsapi client {Client} disconnected")]
+    public static partial void ClientDisconnected(this ILogger logger, EndPoint? client);
+
+    [LoggerMessage(2006, LogLevel.Warning, "fdsapi client {Client} dropped: {Reason}")]
+    public static partial void ClientFailed(this ILogger logger, EndPoint? client, string reason);
+
+    [LoggerMessage(2007, LogLevel.Debug, "{Method} session {SessionId} (ICP connection {ConnectionId}) answered in {ElapsedMs} ms")]
+    public static partial void CallSucceeded(this ILogger logger, string method, int sessionId, uint connectionId, double elapsedMs);
+
+    [LoggerMessage(2008, LogLevel.Warning, "{Method} session {SessionId} (ICP connection {ConnectionId}) failed after {ElapsedMs} ms: {Cause}")]
+    public static partial void CallFailed(this ILogger logger, string method, int sessionId, uint connectionId, double elapsedMs, string cause);
+
+    [LoggerMessage(2009, LogLevel.Information, "{Method} session {SessionId} (ICP connection {ConnectionId}): RDS server said no ({Reason})")]
+    public static partial void CallRefused(this ILogger logger, string method, int sessionId, uint connectionId, string reason);
+
+    [LoggerMessage(2010, LogLevel.Information, "{Method} session {SessionId} (ICP connection {ConnectionId}) without wait: RDS server answered {Outcome} after {ElapsedMs} ms")]
+    public static partial void UnawaitedOutcome(this ILogger logger, string method, int sessionId, uint connectionId, string outcome, double elapsedMs);
+
+    [LoggerMessage(2011, LogLevel.Error, "{Method} session {SessionId} failed unexpectedly")]
+    public static partial void CallCrashed(this ILogger logger, Exception exception, string method, int sessionId);
+
+    [LoggerMessage(2012, LogLevel.Information, "fdsapi stopping: {InFlight} calls in progress, waiting up to {GraceMs} ms")]
+    public static partial void Draining(this ILogger logger, int inFlight, double graceMs);
+
+    [LoggerMessage(2013, LogLevel.Warning, "fdsapi stopping: {InFlight} calls still in progress after the grace period: failing them")]
+    public static partial void DrainTimedOut(this ILogger logger, int inFlight);
+
+    [LoggerMessage(2014, LogLevel.Error, "fdsapi accept loop failed")]
+    public static partial void AcceptFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(2015, LogLevel.Information, "{Method} called: not available yet (needs the session registry)")]
+    public static partial void NotAvailable(this ILogger logger, string method);
+}

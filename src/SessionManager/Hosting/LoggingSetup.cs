@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace SessionManager.Hosting;
+
+/// <summary>
+/// Serilog as the logging provider. <c>Log:Format</c>: <c>text</c> (readable), <c>json</c>
+/// (compact JSON, one event per line, every property kept), or <c>auto</c>: text on a terminal,
+/// JSON otherwise (journald, files, pipes). Levels come from the <c>Serilog</c> section.
+/// </summary>
+internal static class LoggingSetup
+{
+    private const string TextTemplate = "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}";
+
+    public static IServiceCollection AddSessionManagerLogging(this IServiceCollection services, IConfiguration configuration)
+    {
+        string format = configuration["Log:Format"] ?? "auto";
+        bool json = format switch
+        {
+            "json" => true,
+            "text" => false,
+            _ => Console.IsOutputRedirected,
+        };
+
+        return services.AddSerilog(logger =>
+        {
+            // A failed start is reported by DaemonRunner as one line; the host's own report of
+            // it is a stack trace that only buries that line.
+            logger.ReadFrom.Configuration(configuration)
+                .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
+                .Enrich.FromLogContext();
+            if (json)
+            {
+                logger.WriteTo.Console(new CompactJsonFormatter());
+            }
+            else
+            {
+                logger.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            }
+        });
+    }
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using SessionManager.FdsApi;
+using SessionManager.Icp;
+
+namespace SessionManager.Hosting;
+
+/// <summary>
+/// Start-up checks that speak the operator's language: each failure is one line beginning with
+/// the configuration key, e.g. <c>FdsApi:Port: must be 0-65535 (got 70000)</c>.
+/// </summary>
+internal static class OptionsValidators
+{
+    public static IServiceCollection AddOptionsValidators(this IServiceCollection services) => services
+        .AddSingleton<IValidateOptions<IcpOptions>, IcpOptionsValidator>()
+        .AddSingleton<IValidateOptions<FdsApiOptions>, FdsApiOptionsValidator>();
+
+    private sealed class IcpOptionsValidator : IValidateOptions<IcpOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, IcpOptions o)
+        {
+            var errors = new List<string>();
+            if (string.IsNullOrWhiteSpace(o.SocketPath))
+            {
+                errors.Add("Icp:SocketPath: must not be empty");
+            }
+
+            if (!IcpOptions.TryParseSocketMode(o.SocketMode, out _))
+            {
+                errors.Add($"Icp:SocketMode: must be an octal file mode such as 0660 (got '{o.SocketMode}')");
+            }
+
+            if (o.RequestTimeout <= TimeSpan.Zero || o.RequestTimeout > TimeSpan.FromHours(1))
+            {
+                errors.Add($"Icp:RequestTimeout: must be more than 0 and at most 01:00:00 (got {o.RequestTimeout})");
+            }
+
+            if (o.MaxFrameBytes < 64 || o.MaxFrameBytes > 64 * 1024 * 1024)
+            {
+                errors.Add($"Icp:MaxFrameBytes: must be 64-67108864 (got {o.MaxFrameBytes})");
+            }
+
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
+
+    private sealed class FdsApiOptionsValidator : IValidateOptions<FdsApiOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, FdsApiOptions o)
+        {
+            var errors = new List<string>();
+            if (!IPAddress.TryParse(o.Address, out _))
+            {
+                errors.Add($"FdsApi:Address: must be an IP address such as 127.0.0.1 (got '{o.Address}')");
+            }
+
+            if (o.Port is < 0 or > 65535)
+            {
+                errors.Add($"FdsApi:Port: must be 0-65535 (got {o.Port})");
+            }
+
+            if (o.MaxFrameBytes < 1024)
+            {
+                errors.Add($"FdsApi:MaxFrameBytes: must be at least 1024 (got {o.MaxFrameBytes})");
+            }
+
+            if (o.ShutdownGracePeriod < TimeSpan.Zero || o.ShutdownGracePeriod > TimeSpan.FromMinutes(5))
+            {
+                errors.Add($"FdsApi:ShutdownGracePeriod: must be 00:00:00-00:05:00 (got {o.ShutdownGracePeriod})");
+            }
+
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
+}

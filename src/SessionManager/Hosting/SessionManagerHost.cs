@@ -1,0 +1,31 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SessionManager.FdsApi;
+using SessionManager.Icp;
+
+namespace SessionManager.Hosting;
+
+/// <summary>Composes the daemon. Tests build the same host with their own configuration.</summary>
+public static class SessionManagerHost
+{
+    public static HostApplicationBuilder CreateBuilder(string[] args)
+    {
+        // Settings come from appsettings.json beside the binary, then the environment
+        // (Icp__SocketPath=…), then the command line (--Icp:SocketPath=…).
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        builder.Services.AddSessionManagerLogging(builder.Configuration);
+        builder.Services.AddSystemd();
+        builder.Services.AddOptionsValidators();
+
+        // Order matters for shutdown (reverse order): fdsapi drains its calls first, while the
+        // ICP link can still answer them.
+        builder.Services.AddIcp();
+        builder.Services.AddFdsApi();
+        return builder;
+    }
+}

@@ -1,0 +1,3 @@
+using SessionManager.Hosting;
+
+return await DaemonRunner.RunAsync(SessionManagerHost.CreateBuilder(args));
