@@ -5,18 +5,34 @@ milliseconds elapsed since --since-ns (a CLOCK_REALTIME timestamp in ns, as from
 
   probe_ready.py [--unix PATH] [--port P] --since-ns T [--timeout S]
 
-A probe connection is closed at once: the session manager sees an ICP peer that leaves
-before its handshake, which it must tolerate anyway. Exit status 1 on timeout."""
+The Unix socket is not probed by connecting: the session manager serves one ICP peer at a
+time and would reject the real one while it still holds the probe. The kernel's table of
+Unix sockets tells instead whether the path is listening. The TCP port is probed by
+connecting and closing at once. Exit status 1 on timeout."""
 import argparse
 import socket
 import sys
 import time
 
 
-def accepts(family, address):
-    with socket.socket(family, socket.SOCK_STREAM) as s:
+# The flag of a listening socket in /proc/net/unix (__SO_ACCEPTCON).
+SO_ACCEPTCON = 0x10000
+
+
+def unix_listening(path):
+    with open("/proc/net/unix") as table:
+        next(table)  # header
+        for line in table:
+            fields = line.split()
+            if len(fields) >= 8 and fields[7] == path and int(fields[3], 16) & SO_ACCEPTCON:
+                return True
+    return False
+
+
+def tcp_accepts(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
-            s.connect(address)
+            s.connect(("127.0.0.1", port))
             return True
         except OSError:
             return False
@@ -30,19 +46,19 @@ def main():
     parser.add_argument("--timeout", type=float, default=30)
     args = parser.parse_args()
 
-    pending = []
+    pending = {}
     if args.unix:
-        pending.append((socket.AF_UNIX, args.unix))
+        pending[args.unix] = lambda: unix_listening(args.unix)
     if args.port:
-        pending.append((socket.AF_INET, ("127.0.0.1", args.port)))
+        pending[f"127.0.0.1:{args.port}"] = lambda: tcp_accepts(args.port)
     deadline = time.monotonic() + args.timeout
     while pending:
         # A socket that accepted once is not probed again.
-        pending = [p for p in pending if not accepts(*p)]
+        pending = {name: ready for name, ready in pending.items() if not ready()}
         if not pending:
             break
         if time.monotonic() > deadline:
-            print(f"not accepting after {args.timeout} s: {pending}", file=sys.stderr)
+            print(f"not accepting after {args.timeout} s: {', '.join(pending)}", file=sys.stderr)
             return 1
         time.sleep(0.005)
     print(f"{(time.time_ns() - args.since_ns) / 1e6:.0f}")
