@@ -128,6 +128,7 @@ run_load() {
   echo "${line:-calls=0 seconds=0 calls_per_s=0 p50_us=0 p99_us=0 errors=1}"
 }
 
+: >"$build/load_client.log"
 rows=()
 declare -A m
 for n in "${thread_counts[@]}"; do
@@ -136,8 +137,7 @@ for n in "${thread_counts[@]}"; do
   # Alternating A B A B ... spreads drift (thermal, other load) over both sides.
   for ((i = 1; i <= runs; i++)); do
     for side in daemon single; do
-      port="$daemon_port"
-      [[ $side == single ]] && port="$single_port"
+      if [[ $side == daemon ]]; then port="$daemon_port"; else port="$single_port"; fi
       line="$(run_load "$port" "$n")"
       say "  threads=$n $side run $i: $line"
       for key in calls_per_s p50_us p99_us; do m[$side.$key]+=" $(field "$key" "$line")"; done

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog;
+using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 
@@ -9,7 +10,8 @@ namespace SessionManager.Hosting;
 /// <summary>
 /// Serilog as the logging provider. <c>Log:Format</c>: <c>text</c> (readable), <c>json</c>
 /// (compact JSON, one event per line, every property kept), or <c>auto</c>: text on a terminal,
-/// JSON otherwise (journald, files, pipes). Levels come from the <c>Serilog</c> section.
+/// JSON otherwise (journald, files, pipes). <c>Log:Console</c>: false turns the console off.
+/// Levels come from the <c>Serilog</c> section.
 /// </summary>
 internal static class LoggingSetup
 {
@@ -25,13 +27,25 @@ internal static class LoggingSetup
             _ => Console.IsOutputRedirected,
         };
 
-        return services.AddSerilog(logger =>
+        bool console = configuration.GetValue("Log:Console", defaultValue: true);
+        return services.AddSerilog((services, logger) =>
         {
             // A failed start is reported by DaemonRunner as one line; the host's own report of
             // it is a stack trace that only buries that line.
             logger.ReadFrom.Configuration(configuration)
                 .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
                 .Enrich.FromLogContext();
+            // Extra sinks registered in DI (tests capture events this way).
+            foreach (var sink in services.GetServices<ILogEventSink>())
+            {
+                logger.WriteTo.Sink(sink);
+            }
+
+            if (!console)
+            {
+                return;
+            }
+
             if (json)
             {
                 logger.WriteTo.Console(new CompactJsonFormatter());
