@@ -28,7 +28,9 @@ internal static class LoggingSetup
         };
 
         bool console = configuration.GetValue("Log:Console", defaultValue: true);
-        return services.AddSerilog((services, logger) =>
+        // preserveStaticLogger: each host logs through its own logger, never Serilog's static one
+        // (several hosts share a process in the integration tests).
+        return services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) =>
         {
             // A failed start is reported by DaemonRunner as one line; the host's own report of
             // it is a stack trace that only buries that line.
