@@ -57,14 +57,13 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
     }
 
     /// <summary>
-    /// The error boundary of every bridged call: counts it in flight, times it, logs it, and
+    /// The error boundary of every bridged call: times it, logs it, and
     /// turns any failure into the TApplicationException the client will see (FDSAPI.md "Errors").
     /// </summary>
     private async Task<T> BridgeAsync<T>(string method, int sessionId, Func<uint, Task<T>> call)
     {
         uint connectionId = _deps.Routing.ConnectionIdFor(sessionId);
         long started = Stopwatch.GetTimestamp();
-        using var inFlight = _deps.InFlight.Enter();
         try
         {
             var result = await call(connectionId);

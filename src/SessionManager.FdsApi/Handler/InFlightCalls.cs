@@ -1,6 +1,6 @@
 namespace SessionManager.FdsApi.Handler;
 
-/// <summary>Counts Thrift calls in progress, so shutdown can let them finish.</summary>
+/// <summary>Counts Thrift calls in progress (request read to reply written), so shutdown can let them finish.</summary>
 public sealed class InFlightCalls
 {
     private int _count;

@@ -78,6 +78,8 @@ internal sealed class FdsApiConnection(Socket socket, FdsApiOptions options, Fds
         // different connections run concurrently, and none holds a thread while it waits.
         while (await transport.PeekAsync(stopping))
         {
+            // Counted until the reply is written, so a shutdown waits for the answer to go out.
+            using var inFlight = deps.InFlight.Enter();
             if (!await processor.ProcessAsync(protocol, output, stopping))
             {
                 break;

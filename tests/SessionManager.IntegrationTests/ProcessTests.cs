@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Sockets;
+using SessionManager.IntegrationTests.Support;
+using SessionManager.Testing;
+using Thrift;
+
+namespace SessionManager.IntegrationTests;
+
+/// <summary>The daemon as operators run it: a process, configured from the command line, stopped by a signal.</summary>
+public sealed class ProcessTests
+{
+    [Fact]
+    public async Task SIGTERM_answers_the_pending_call_removes_the_socket_and_exits_0()
+    {
+        using var dir = new TempDirectory();
+        var socketPath = Path.Combine(dir.Path, "sm.sock");
+        int port = FreePort();
+        using var daemon = DaemonProcess.Start($"--Icp:SocketPath={socketPath}", $"--FdsApi:Port={port}", "--FdsApi:ShutdownGracePeriod=00:00:00.500");
+        await daemon.WaitForOutputAsync("fdsapi listening");
+
+        await using var rds = await FakeRdsPeer.ConnectWithHandshakeAsync(socketPath).ContinueWith(t => t.Result.Peer);
+        using var client = await FdsApiTestClient.ConnectAsync(port);
+        var pending = client.virtualChannelOpen("", 1, "rdpdr", false, 0);
+        await rds.ReadRequestAsync(); // the call is waiting on the RDS server, which never answers
+
+        await daemon.SendSigTermAsync();
+
+        var ex = await Assert.ThrowsAsync<TApplicationException>(() => pending.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("shutting down", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(File.Exists(socketPath), "the socket file is removed");
+    }
+
+    [Fact]
+    public async Task SIGTERM_lets_a_call_finish_within_the_grace_period()
+    {
+        using var dir = new TempDirectory();
+        var socketPath = Path.Combine(dir.Path, "sm.sock");
+        int port = FreePort();
+        using var daemon = DaemonProcess.Start($"--Icp:SocketPath={socketPath}", $"--FdsApi:Port={port}", "--FdsApi:ShutdownGracePeriod=00:00:20");
+        await daemon.WaitForOutputAsync("fdsapi listening");
+        await using var rds = await FakeRdsPeer.ConnectWithHandshakeAsync(socketPath).ContinueWith(t => t.Result.Peer);
+        using var client = await FdsApiTestClient.ConnectAsync(port);
+        var pending = client.virtualChannelOpen("", 1, "rdpdr", false, 0);
+        var request = await rds.ReadRequestAsync();
+
+        await daemon.SendSigTermAsync();
+        await daemon.WaitForOutputAsync("calls in progress");
+        await rds.AnswerAsync(request, new SessionManager.Icp.Protocol.VirtualChannelOpenResponse { ConnectionString = "finished", Instance = 1 });
+
+        Assert.Equal("finished", (await pending.WaitAsync(TimeSpan.FromSeconds(20))).PipeName);
+        Assert.Equal(0, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Theory]
+    [InlineData("--FdsApi:Port=abc", "FdsApi:Port")]
+    [InlineData("--FdsApi:Port=70000", "FdsApi:Port: must be 0-65535 (got 70000)")]
+    [InlineData("--FdsApi:Address=localhost.example", "FdsApi:Address")]
+    [InlineData("--Icp:SocketMode=0999", "Icp:SocketMode")]
+    [InlineData("--Icp:RequestTimeout=soon", "Icp:RequestTimeout")]
+    [InlineData("--Icp:MaxFrameBytes=-1", "Icp:MaxFrameBytes")]
+    [InlineData("--Icp:SocketPath=/proc/no/such/dir/sm.sock", "Icp:SocketPath")]
+    public async Task Bad_configuration_stops_startup_with_one_line_naming_the_key(string setting, string expected)
+    {
+        using var dir = new TempDirectory();
+        using var daemon = DaemonProcess.Start($"--Icp:SocketPath={Path.Combine(dir.Path, "sm.sock")}", "--FdsApi:Port=0", setting);
+        int exitCode = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotEqual(0, exitCode);
+        var errorLines = daemon.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var line = Assert.Single(errorLines);
+        Assert.StartsWith("SessionManager: cannot start: ", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_stops_startup_naming_the_port()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        using var dir = new TempDirectory();
+        using var daemon = DaemonProcess.Start($"--Icp:SocketPath={Path.Combine(dir.Path, "sm.sock")}", $"--FdsApi:Port={port}");
+        Assert.Equal(2, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"FdsApi:Port: {port} on 127.0.0.1 is already in use", daemon.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "sm.sock")), "nothing is left behind");
+    }
+
+    [Fact]
+    public async Task A_stale_socket_file_is_replaced_but_a_live_one_is_refused()
+    {
+        using var dir = new TempDirectory();
+        var socketPath = Path.Combine(dir.Path, "sm.sock");
+        using (var killed = DaemonProcess.Start($"--Icp:SocketPath={socketPath}", "--FdsApi:Port=0"))
+        {
+            await killed.WaitForOutputAsync("fdsapi listening");
+            killed.Process.Kill(); // SIGKILL: no chance to remove its socket file
+            await killed.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.True(File.Exists(socketPath), "a killed daemon leaves its socket file");
+
+        using var first = DaemonProcess.Start($"--Icp:SocketPath={socketPath}", "--FdsApi:Port=0");
+        await first.WaitForOutputAsync("Replaced stale socket file");
+        await first.WaitForOutputAsync("fdsapi listening");
+
+        using var second = DaemonProcess.Start($"--Icp:SocketPath={socketPath}", "--FdsApi:Port=0");
+        Assert.Equal(2, await second.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("in use by another running session manager", second.StandardError, StringComparison.Ordinal);
+        Assert.True(File.Exists(socketPath), "the live daemon's socket is untouched");
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
