@@ -27,8 +27,6 @@ internal sealed class LoopbackRds : IAsyncDisposable
     /// <summary>The transport to hand to IcpConnection.</summary>
     public Stream SessionManagerEnd { get; }
 
-    public long RequestsAnswered { get; private set; }
-
     public async ValueTask DisposeAsync()
     {
         await SessionManagerEnd.DisposeAsync();
@@ -66,7 +64,6 @@ internal sealed class LoopbackRds : IAsyncDisposable
                     }
 
                     answered = true;
-                    RequestsAnswered++;
                 }
 
                 reader.AdvanceTo(buffer.Start, buffer.End);

@@ -22,17 +22,35 @@ public class RoundTripBenchmarks
 
     // A live token, as a caller's request-aborted token would be: WaitAsync registers on it.
     private readonly CancellationTokenSource _caller = new();
+    private CancellationToken _token;
     private LoopbackRds _rds = null!;
     private IcpConnection _connection = null!;
+
+    /// <summary>
+    /// How each call is bounded. <see cref="CallLimits.TimeoutAndToken"/> is production: the
+    /// default 10 s RequestTimeout and a cancellable caller token. <see cref="CallLimits.None"/>
+    /// (infinite timeout, no token) is a diagnostic: the response task's WaitAsync then returns
+    /// the task itself, so the difference is what the per-call timeout and cancellation cost.
+    /// </summary>
+    [Params(CallLimits.TimeoutAndToken, CallLimits.None)]
+    public CallLimits Limits { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
+        var options = new IcpOptions();
+        _token = _caller.Token;
+        if (Limits == CallLimits.None)
+        {
+            options.RequestTimeout = Timeout.InfiniteTimeSpan;
+            _token = CancellationToken.None;
+        }
+
         _rds = new LoopbackRds();
         _connection = new IcpConnection(
             _rds.SessionManagerEnd,
             PeerCredentials.Unknown,
-            new IcpOptions(),
+            options,
             new IcpRequestDispatcher([], NullLogger<IcpRequestDispatcher>.Instance),
             NullLogger.Instance);
         _connection.Start();
@@ -61,7 +79,7 @@ public class RoundTripBenchmarks
     [Benchmark(Baseline = true)]
     public Task<RPCBase> SingleCall()
     {
-        var sending = _connection.SendRequestAsync(SampleMessages.VirtualChannelOpen, _request, _caller.Token);
+        var sending = _connection.SendRequestAsync(SampleMessages.VirtualChannelOpen, _request, _token);
         return sending.IsCompletedSuccessfully ? sending.Result : AwaitResponseAsync(sending);
     }
 
@@ -71,7 +89,7 @@ public class RoundTripBenchmarks
     {
         for (int i = 0; i < Batch; i++)
         {
-            _inFlight[i] = await _connection.SendRequestAsync(SampleMessages.VirtualChannelOpen, _request, _caller.Token);
+            _inFlight[i] = await _connection.SendRequestAsync(SampleMessages.VirtualChannelOpen, _request, _token);
         }
 
         for (int i = 0; i < Batch; i++)
@@ -81,4 +99,10 @@ public class RoundTripBenchmarks
     }
 
     private static async Task<RPCBase> AwaitResponseAsync(Task<Task<RPCBase>> sending) => await await sending;
+}
+
+public enum CallLimits
+{
+    TimeoutAndToken,
+    None,
 }

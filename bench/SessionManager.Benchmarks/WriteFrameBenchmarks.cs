@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using BenchmarkDotNet.Attributes;
+using Google.Protobuf;
 using SessionManager.Icp.Framing;
 using SessionManager.Icp.Protocol;
 
@@ -54,6 +55,26 @@ public class WriteFrameBenchmarks
         _buffer.ResetWrittenCount();
         IcpFrameCodec.WriteFrame(_buffer, _prebuilt);
         return _buffer.WrittenCount;
+    }
+
+    /// <summary>
+    /// The payload ByteString as <see cref="RpcMessages"/> makes it (<c>IMessage.ToByteString</c>):
+    /// the bytes, the ByteString, and a CodedOutputStream that lives only during the call.
+    /// </summary>
+    [Benchmark]
+    public ByteString PayloadOnly_ToByteString() => _request.ToByteString();
+
+    /// <summary>
+    /// The same ByteString made without the transient CodedOutputStream: serialize into an
+    /// exactly-sized array through the span overload, then wrap it. A comparison, not what
+    /// src/ does today.
+    /// </summary>
+    [Benchmark]
+    public ByteString PayloadOnly_WriteToSpanAndWrap()
+    {
+        byte[] bytes = new byte[_request.CalculateSize()];
+        _request.WriteTo(bytes);
+        return UnsafeByteOperations.UnsafeWrap(bytes);
     }
 
     private long FlushAndDrain()

@@ -4,10 +4,9 @@ using SessionManager.Icp.Errors;
 namespace SessionManager.Icp.Framing;
 
 /// <summary>
-/// Lenient payload parsing. Google.Protobuf's <c>ParseFrom</c> rejects a proto2 message that
-/// lacks a required field, but ICP.md asks the opposite on receipt: FreeRDS-era peers omit
-/// fields ogon made required, and a missing field must simply take its default.
-/// <c>MergeFrom</c> does not check required fields.
+/// Lenient payload parsing, as ICP.md asks on receipt: FreeRDS-era peers omit fields that ogon
+/// made required, and a missing field simply takes its default. <c>MergeFrom</c> into a fresh
+/// message never checks required fields, whatever the protobuf runtime's parser policy is.
 /// </summary>
 public static class ProtoReader
 {

@@ -15,7 +15,7 @@ public static class RpcMessages
         IsResponse = false,
         Status = RPCStatus.Success,
         MsgType = msgType,
-        Payload = payload.ToByteString(),
+        Payload = Serialize(payload),
     };
 
     public static RPCBase Success(uint tag, uint msgType, IMessage payload) => new()
@@ -24,7 +24,7 @@ public static class RpcMessages
         IsResponse = true,
         Status = RPCStatus.Success,
         MsgType = msgType,
-        Payload = payload.ToByteString(),
+        Payload = Serialize(payload),
     };
 
     public static RPCBase Failure(uint tag, uint msgType, RPCStatus status, string? errorDescription)
@@ -42,6 +42,18 @@ public static class RpcMessages
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// Serializes into an exactly sized array and wraps it without a copy: unlike
+    /// <c>ToByteString()</c>, no throwaway output stream per message. The array is never written
+    /// again, so wrapping it is safe.
+    /// </summary>
+    private static ByteString Serialize(IMessage payload)
+    {
+        var bytes = new byte[payload.CalculateSize()];
+        payload.WriteTo(bytes);
+        return UnsafeByteOperations.UnsafeWrap(bytes);
     }
 
     /// <summary>The handshake answer: our version and no payload (ICP.md "Handshake").</summary>
