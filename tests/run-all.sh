@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run) and as a newcomer runs it:
+#   tests/run-all.sh
+# Installs what it needs (Debian packages for the C/C++ interop peers), checks the generated
+# Thrift code is in sync with thrift/fdsapi.thrift, builds everything, runs every test project,
+# and ends with one line "N passed, M failed" summing them all. Exits non-zero on any failure.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+passed=0
+failed=0
+check() { # check NAME COMMAND...: one pass/fail line for a non-xunit check
+  local name="$1"; shift
+  echo "==> $name"
+  if "$@"; then
+    passed=$((passed + 1)); echo "PASS $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name"
+  fi
+}
+
+# --- prerequisites -----------------------------------------------------------------------
+# thrift-compiler: regenerates the committed C#; the rest build the interop peers from our IDL
+# (libboost-dev: Thrift's C++ headers need it but libthrift-dev does not depend on it).
+packages=(thrift-compiler libthrift-dev libboost-dev libprotobuf-c-dev protobuf-c-compiler libevent-dev pkg-config g++ make)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "==> installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || { echo "could not install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+# --- checks ------------------------------------------------------------------------------
+check "generated Thrift C# is in sync with thrift/fdsapi.thrift" thrift/generate.sh --check
+check "interop peers build from proto/ and thrift/" tests/interop/build.sh tests/interop/build
+check "solution builds (warnings are errors)" dotnet build SessionManager.sln -c Debug --nologo -v quiet
+check "daemon publishes to OUT/SessionManager" bash -c \
+  "dotnet publish src/SessionManager -c Release -o '$root/artifacts/publish' --nologo -v quiet && test -x '$root/artifacts/publish/SessionManager'"
+
+# --- test projects -----------------------------------------------------------------------
+for project in tests/SessionManager.UnitTests tests/SessionManager.IntegrationTests; do
+  name="$(basename "$project")"
+  echo "==> $name"
+  SM_INTEROP_BIN="$root/tests/interop/build" dotnet test "$project" --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" --blame-hang-timeout 5m
+  trx="$results/$name.trx"
+  if [ -f "$trx" ]; then
+    counters=$(grep -o '<Counters [^>]*>' "$trx")
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    total=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
+    executed=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    passed=$((passed + ${p:-0}))
+    # Tests that never ran (a crashed or hung test host) count as failed.
+    failed=$((failed + ${f:-0} + ${total:-0} - ${executed:-0}))
+  else
+    echo "no results from $name: counted as a failure"
+    failed=$((failed + 1))
+  fi
+done
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
