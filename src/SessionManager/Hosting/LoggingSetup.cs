@@ -11,7 +11,9 @@ namespace SessionManager.Hosting;
 /// Serilog as the logging provider. <c>Log:Format</c>: <c>text</c> (readable), <c>json</c>
 /// (compact JSON, one event per line, every property kept), or <c>auto</c>: text on a terminal,
 /// JSON otherwise (journald, files, pipes). <c>Log:Console</c>: false turns the console off.
-/// Levels come from the <c>Serilog</c> section.
+/// Levels come from <c>Serilog:MinimumLevel</c> (<c>Default</c>, and <c>Override:Category</c>),
+/// read here rather than by Serilog.Settings.Configuration, whose assembly scanning cost more
+/// start-up time than everything else the daemon does.
 /// </summary>
 internal static class LoggingSetup
 {
@@ -34,8 +36,8 @@ internal static class LoggingSetup
         {
             // A failed start is reported by DaemonRunner as one line; the host's own report of
             // it is a stack trace that only buries that line.
-            logger.ReadFrom.Configuration(configuration)
-                .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
+            ApplyLevels(logger, configuration.GetSection("Serilog:MinimumLevel"));
+            logger.MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
                 .Enrich.FromLogContext();
             // Extra sinks registered in DI (tests capture events this way).
             foreach (var sink in services.GetServices<ILogEventSink>())
@@ -58,4 +60,18 @@ internal static class LoggingSetup
             }
         });
     }
+
+    private static void ApplyLevels(LoggerConfiguration logger, IConfigurationSection levels)
+    {
+        logger.MinimumLevel.Is(ParseLevel(levels["Default"] ?? levels.Value, "Serilog:MinimumLevel:Default"));
+        foreach (var category in levels.GetSection("Override").GetChildren())
+        {
+            logger.MinimumLevel.Override(category.Key, ParseLevel(category.Value, $"Serilog:MinimumLevel:Override:{category.Key}"));
+        }
+    }
+
+    private static LogEventLevel ParseLevel(string? text, string key) =>
+        text is null ? LogEventLevel.Information
+        : Enum.TryParse<LogEventLevel>(text, ignoreCase: true, out var level) ? level
+        : throw new Icp.Hosting.StartupException($"{key}: '{text}' is not a level (Verbose, Debug, Information, Warning, Error, Fatal)");
 }
