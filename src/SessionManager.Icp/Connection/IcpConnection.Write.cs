@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Diagnostics;
-using System.IO.Pipelines;
 using SessionManager.Icp.Errors;
 using SessionManager.Icp.Framing;
 using SessionManager.Icp.Logging;
@@ -9,105 +9,132 @@ namespace SessionManager.Icp.Connection;
 
 public sealed partial class IcpConnection
 {
-    // Frames are serialized into this pipe under _sendLock and the send loop drains it, so frames
-    // written while a send is in progress go out together in the next one. The pause threshold
-    // bounds what an RDS server that stops reading can make us hold.
-    private const int OutboundPauseBytes = 1024 * 1024;
-    private readonly Pipe _outbound;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    /// <summary>
+    /// The most frame bytes that may wait behind a write in progress. Only an RDS server that
+    /// has stopped reading gets there (the kernel buffer is full and a megabyte more is queued):
+    /// the connection is given up rather than grow without bound.
+    /// </summary>
+    internal const int MaxQueuedBytes = 1024 * 1024;
+
+    // Write combining: a sender serializes its frame into _queued under _queueLock; if no write
+    // is in progress it becomes the writer and sends what is queued, looping until the queue is
+    // empty. Frames queued meanwhile by others go out with the next write, so under load many
+    // frames share one syscall, and when idle the caller writes its own frame at once, with no
+    // hand-off to another thread. One writer at a time; frames never interleave.
+    private readonly Lock _queueLock = new();
+    private ArrayBufferWriter<byte> _queued = new(4096);
+    private ArrayBufferWriter<byte> _sending = new(4096);
+    private bool _writing;
     private Exception? _closeAfterSending;
 
-    /// <summary>Queues one frame. Frames never interleave: there is one writer at a time.</summary>
+    /// <summary>Sends one frame, or queues it behind the write in progress.</summary>
     /// <exception cref="IcpConnectionLostException">the connection is closed or closing.</exception>
-    internal async ValueTask SendAsync(RPCBase message, CancellationToken cancellationToken)
+    internal ValueTask SendAsync(RPCBase message, CancellationToken cancellationToken)
     {
-        if (!_sendLock.Wait(0, CancellationToken.None))
-        {
-            await _sendLock.WaitAsync(cancellationToken);
-        }
-
-        try
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_queueLock)
         {
             if ((_abortReason ?? _closeAfterSending) is { } closed)
             {
                 throw new IcpConnectionLostException(IcpMessageTypes.NameOf(message.MsgType), closed);
             }
 
-            IcpFrameCodec.WriteFrame(_outbound.Writer, message);
-            var flush = _outbound.Writer.FlushAsync(CancellationToken.None);
-            if (!flush.IsCompleted)
+            IcpFrameCodec.WriteFrame(_queued, message);
+            if (_writing)
             {
-                await WaitForPeerToReadAsync(flush.AsTask());
+                if (_queued.WrittenCount > MaxQueuedBytes)
+                {
+                    var stalled = new IOException($"RDS server is not reading: {_queued.WrittenCount} bytes of frames are waiting");
+                    ThreadPool.UnsafeQueueUserWorkItem(static s => s.Connection.Abort(s.Reason), (Connection: this, Reason: (Exception)stalled), preferLocal: false);
+                    throw new IcpConnectionLostException(IcpMessageTypes.NameOf(message.MsgType), stalled);
+                }
+
+                return ValueTask.CompletedTask; // the writer in progress takes it along
+            }
+
+            _writing = true;
+        }
+
+        return WriteQueuedAsync();
+    }
+
+    /// <summary>Sends until nothing is queued. Runs as the only writer.</summary>
+    private async ValueTask WriteQueuedAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                ArrayBufferWriter<byte> batch;
+                lock (_queueLock)
+                {
+                    if (_queued.WrittenCount == 0)
+                    {
+                        _writing = false;
+                        return;
+                    }
+
+                    // Swap buffers: senders fill the other one while this one is on its way.
+                    batch = _queued;
+                    _queued = _sending;
+                    _sending = batch;
+                }
+
+                var write = _transport.WriteAsync(batch.WrittenMemory);
+                if (!write.IsCompletedSuccessfully)
+                {
+                    await WaitForPeerToReadAsync(write);
+                }
+
+                batch.ResetWrittenCount();
             }
         }
-        finally
+        catch (Exception ex)
         {
-            _sendLock.Release();
+            // The frames cannot be delivered: the connection is over, and every pending call
+            // learns it from Abort. Later senders see the abort reason.
+            Abort(ex);
+            lock (_queueLock)
+            {
+                _writing = false;
+            }
+
+            throw new IcpConnectionLostException("send", _abortReason ?? ex);
         }
     }
 
     /// <summary>
-    /// The outbound buffer is full: the RDS server is not reading. Waiting longer than a call
-    /// may wait would leave every caller stuck behind it, so the connection is given up.
+    /// The socket buffer is full: the RDS server is not reading. Waiting longer than a call may
+    /// wait would leave every caller stuck behind it, so the connection is given up.
     /// </summary>
-    private async Task WaitForPeerToReadAsync(Task<FlushResult> flush)
+    private async Task WaitForPeerToReadAsync(ValueTask write)
     {
         long started = Stopwatch.GetTimestamp();
         try
         {
-            await flush.WaitAsync(_options.RequestTimeout);
+            await write.AsTask().WaitAsync(_options.RequestTimeout);
         }
         catch (TimeoutException)
         {
             _logger.PeerStoppedReading(Peer, ElapsedMs(started));
-            Abort(new TimeoutException($"RDS server stopped reading for {_options.RequestTimeout.TotalSeconds:0.###} s"));
-            throw new IcpConnectionLostException("send", _abortReason);
+            throw new TimeoutException($"RDS server stopped reading for {_options.RequestTimeout.TotalSeconds:0.###} s");
         }
     }
 
     /// <summary>Lets the frames already queued go out, then closes with <paramref name="reason"/>.</summary>
     private async ValueTask CloseAfterSendingAsync(Exception reason)
     {
-        await _sendLock.WaitAsync();
-        try
+        lock (_queueLock)
         {
             _closeAfterSending ??= reason;
-            await _outbound.Writer.CompleteAsync();
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
-    private async Task SendLoopAsync()
-    {
-        var reader = _outbound.Reader;
-        Exception? failure = null;
-        try
-        {
-            while (true)
-            {
-                var result = await reader.ReadAsync();
-                var buffer = result.Buffer;
-                foreach (var segment in buffer)
-                {
-                    await _transport.WriteAsync(segment);
-                }
-
-                reader.AdvanceTo(buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
         }
 
-        await reader.CompleteAsync(failure);
-        Abort(failure ?? _closeAfterSending ?? new EndOfStreamException("connection closed"));
+        // Whatever the writer in progress still has to send goes first.
+        while (Volatile.Read(ref _writing) && _abortReason is null)
+        {
+            await Task.Delay(1);
+        }
+
+        Abort(reason);
     }
 }

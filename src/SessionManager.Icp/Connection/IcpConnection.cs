@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.IO.Pipelines;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using SessionManager.Icp.Errors;
@@ -11,8 +10,8 @@ using SessionManager.Icp.Protocol;
 namespace SessionManager.Icp.Connection;
 
 /// <summary>
-/// One live ICP connection to the RDS server: a read loop, a send loop, the pending-call table
-/// and a single idempotent <see cref="Abort"/>. Requests flow both ways at once and are matched
+/// One live ICP connection to the RDS server: a read loop, a combining writer, the
+/// pending-call table and a single idempotent <see cref="Abort"/>. Requests flow both ways at once and are matched
 /// by tag. Split by concern: this file the lifecycle, <c>.Read.cs</c> the inbound side,
 /// <c>.Write.cs</c> the outbound side.
 /// </summary>
@@ -26,7 +25,6 @@ public sealed partial class IcpConnection : IAsyncDisposable
     private readonly CancellationTokenSource _closed = new();
     private Exception? _abortReason;
     private Task? _readLoop;
-    private Task? _sendLoop;
 
     public IcpConnection(Stream transport, PeerCredentials peer, IcpOptions options, IcpRequestDispatcher dispatcher, ILogger logger)
     {
@@ -35,10 +33,6 @@ public sealed partial class IcpConnection : IAsyncDisposable
         _options = options;
         _dispatcher = dispatcher;
         _logger = logger;
-        _outbound = new Pipe(new PipeOptions(
-            pauseWriterThreshold: OutboundPauseBytes,
-            resumeWriterThreshold: OutboundPauseBytes / 2,
-            useSynchronizationContext: false));
     }
 
     public PeerCredentials Peer { get; }
@@ -51,7 +45,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
     /// <summary>Cancelled once the connection is closing: handlers of RDS requests stop.</summary>
     public CancellationToken Closed => _closed.Token;
 
-    /// <summary>Completes when both loops have ended, with the reason the connection ended.</summary>
+    /// <summary>Completes when the read loop has ended, with the reason the connection ended.</summary>
     public Task<Exception> Completion => _completion.Task;
 
     private readonly TaskCompletionSource<Exception> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -59,8 +53,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
     public void Start()
     {
         _readLoop = Task.Run(ReadLoopAsync);
-        _sendLoop = Task.Run(SendLoopAsync);
-        _ = Task.WhenAll(_readLoop, _sendLoop).ContinueWith(
+        _ = _readLoop.ContinueWith(
             _ => _completion.TrySetResult(_abortReason ?? new EndOfStreamException("connection closed")),
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
@@ -131,9 +124,8 @@ public sealed partial class IcpConnection : IAsyncDisposable
         int failed = _pending.FailAll(reason);
         _logger.RdsDisconnected(Peer, reason.Message, failed);
 
-        // Ending the transport ends the read loop; cancelling the outbound read ends the send loop.
+        // Ending the transport ends the read loop and any write in progress.
         _transport.Dispose();
-        _outbound.Reader.CancelPendingRead();
 
         // Handlers observing Closed must not run inline on whichever loop called Abort.
         ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _closed, preferLocal: false);
@@ -142,12 +134,10 @@ public sealed partial class IcpConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Abort(new ObjectDisposedException(nameof(IcpConnection), "session manager closed the connection"));
-        if (_readLoop is not null && _sendLoop is not null)
+        if (_readLoop is not null)
         {
-            await Task.WhenAll(_readLoop, _sendLoop);
+            await _readLoop;
         }
-
-        _sendLock.Dispose();
     }
 
     private static double ElapsedMs(long startedAt) => Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds;
