@@ -66,8 +66,11 @@ internal sealed class FdsApiConnection(Socket socket, FdsApiOptions options, Fds
     private async Task ServeAsync(Stream stream, ClientWireFormat format, CancellationToken stopping)
     {
         var config = new TConfiguration { MaxFrameSize = options.MaxFrameBytes, MaxMessageSize = options.MaxFrameBytes };
-        TTransport transport = new TStreamTransport(stream, stream, config);
-        transport = format.IsFramed() ? new TFramedTransport(transport) : new TBufferedTransport(transport, 8192);
+        // TFramedTransport reads a frame's length and its body separately; a read buffer turns
+        // those two socket reads into one. Unframed, TBufferedTransport buffers reads itself.
+        TTransport transport = format.IsFramed()
+            ? new TFramedTransport(new TStreamTransport(new BufferedStream(stream, 8192), stream, config))
+            : new TBufferedTransport(new TStreamTransport(stream, stream, config), 8192);
         TProtocol protocol = format.IsCompact() ? new TCompactProtocol(transport) : new TBinaryProtocol(transport);
 
         var failures = new CallFailureSlot();

@@ -25,6 +25,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
     private readonly CancellationTokenSource _closed = new();
     private Exception? _abortReason;
     private Task? _readLoop;
+    private Timer? _timeoutSweep;
 
     public IcpConnection(Stream transport, PeerCredentials peer, IcpOptions options, IcpRequestDispatcher dispatcher, ILogger logger)
     {
@@ -52,6 +53,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
 
     public void Start()
     {
+        _timeoutSweep = new Timer(static c => ((IcpConnection)c!).SweepTimeouts(), this, SweepInterval, SweepInterval);
         _readLoop = Task.Run(ReadLoopAsync);
         _ = _readLoop.ContinueWith(
             _ => _completion.TrySetResult(_abortReason ?? new EndOfStreamException("connection closed")),
@@ -67,7 +69,8 @@ public sealed partial class IcpConnection : IAsyncDisposable
     public async Task<Task<RPCBase>> SendRequestAsync(uint msgType, IMessage request, CancellationToken cancellationToken)
     {
         // Registered before the frame is written: a fast answer must find its call.
-        var call = _pending.Register(msgType);
+        long deadline = Stopwatch.GetTimestamp() + (long)(_options.RequestTimeout.TotalSeconds * Stopwatch.Frequency);
+        var call = _pending.Register(msgType, deadline);
         try
         {
             await SendAsync(RpcMessages.Request(call.Tag, msgType, request), cancellationToken);
@@ -83,20 +86,13 @@ public sealed partial class IcpConnection : IAsyncDisposable
 
     private async Task<RPCBase> AwaitResponseAsync(PendingCall call, CancellationToken cancellationToken)
     {
+        // The timeout is enforced by SweepTimeouts; only a cancellable caller costs a registration.
+        var registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static (state, token) => ((PendingCall)state!).Cancel(token), call)
+            : default;
         try
         {
-            RPCBase response;
-            try
-            {
-                response = await call.Response.WaitAsync(_options.RequestTimeout, cancellationToken);
-            }
-            catch (TimeoutException)
-            {
-                var name = IcpMessageTypes.NameOf(call.MsgType);
-                _logger.CallTimedOut(name, call.Tag, ElapsedMs(call.StartedAt));
-                throw new IcpTimeoutException(name, _options.RequestTimeout);
-            }
-
+            var response = await call.Response;
             if (_logger.IsEnabled(LogLevel.Debug))
             {
                 _logger.CallAnswered(IcpMessageTypes.NameOf(call.MsgType), call.Tag, response.Status.ToString(), ElapsedMs(call.StartedAt));
@@ -106,9 +102,31 @@ public sealed partial class IcpConnection : IAsyncDisposable
         }
         finally
         {
+            await registration.DisposeAsync();
             _pending.Remove(call);
         }
     }
+
+    /// <summary>Fails the calls whose deadline has passed (runs on a timer, a few times per timeout).</summary>
+    private void SweepTimeouts()
+    {
+        var expired = _pending.TakeExpired(Stopwatch.GetTimestamp());
+        if (expired is null)
+        {
+            return;
+        }
+
+        foreach (var call in expired)
+        {
+            var name = IcpMessageTypes.NameOf(call.MsgType);
+            _logger.CallTimedOut(name, call.Tag, ElapsedMs(call.StartedAt));
+            call.Fail(new IcpTimeoutException(name, _options.RequestTimeout));
+        }
+    }
+
+    /// <summary>How often to look for expired calls: a timeout fires at most this late.</summary>
+    private TimeSpan SweepInterval =>
+        TimeSpan.FromTicks(Math.Clamp(_options.RequestTimeout.Ticks / 10, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromMilliseconds(250).Ticks));
 
     /// <summary>
     /// Closes the connection for <paramref name="reason"/>: the first reason wins, every pending
@@ -121,6 +139,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
             return;
         }
 
+        _timeoutSweep?.Dispose();
         int failed = _pending.FailAll(reason);
         _logger.RdsDisconnected(Peer, reason.Message, failed);
 

@@ -4,7 +4,7 @@ using SessionManager.Icp.Protocol;
 namespace SessionManager.Icp.Connection;
 
 /// <summary>One SM→RDS request waiting for its response.</summary>
-internal sealed class PendingCall(uint tag, uint msgType)
+internal sealed class PendingCall(uint tag, uint msgType, long deadline = long.MaxValue)
 {
     // Continuations run on the thread pool, never inline on the read loop that completes them:
     // an awaiting Thrift handler must not serialize its reply on the ICP reader's thread.
@@ -16,9 +16,14 @@ internal sealed class PendingCall(uint tag, uint msgType)
 
     public long StartedAt { get; } = Stopwatch.GetTimestamp();
 
+    /// <summary>When the call times out, in <see cref="Stopwatch"/> ticks.</summary>
+    public long Deadline { get; } = deadline;
+
     public Task<RPCBase> Response => _completion.Task;
 
     public bool TryComplete(RPCBase response) => _completion.TrySetResult(response);
+
+    public void Cancel(CancellationToken cancellationToken) => _completion.TrySetCanceled(cancellationToken);
 
     public void Fail(Exception reason)
     {

@@ -30,7 +30,7 @@ internal sealed class PendingCallTable
     }
 
     /// <exception cref="IcpConnectionLostException">the table is closed.</exception>
-    public PendingCall Register(uint msgType)
+    public PendingCall Register(uint msgType, long deadline = long.MaxValue)
     {
         lock (_sync)
         {
@@ -47,7 +47,7 @@ internal sealed class PendingCallTable
             }
             while (_calls.ContainsKey(tag));
 
-            var call = new PendingCall(tag, msgType);
+            var call = new PendingCall(tag, msgType, deadline);
             _calls.Add(tag, call);
             return call;
         }
@@ -76,6 +76,35 @@ internal sealed class PendingCallTable
                 _calls.Remove(call.Tag);
             }
         }
+    }
+
+    /// <summary>
+    /// Removes the calls whose deadline has passed and returns them, for the caller to fail
+    /// outside the lock. One sweep of the table replaces a timer per call.
+    /// </summary>
+    public List<PendingCall>? TakeExpired(long now)
+    {
+        List<PendingCall>? expired = null;
+        lock (_sync)
+        {
+            foreach (var call in _calls.Values)
+            {
+                if (call.Deadline <= now)
+                {
+                    (expired ??= []).Add(call);
+                }
+            }
+
+            if (expired is not null)
+            {
+                foreach (var call in expired)
+                {
+                    _calls.Remove(call.Tag);
+                }
+            }
+        }
+
+        return expired;
     }
 
     /// <summary>Closes the table and fails every pending call; returns how many there were.</summary>
