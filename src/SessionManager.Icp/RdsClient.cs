@@ -50,7 +50,7 @@ public sealed class RdsClient
             throw new IcpRemoteFailureException(msgType.ToString(), response.Status, response.ErrorDescription);
         }
 
-        return ProtoReader.Parse<TResponse>(response.Payload, msgType.ToString());
+        return ProtoReader.Parse<TResponse>(response.Payload, msgType);
     }
 
     /// <summary>Makes <paramref name="connection"/> the live one unless another already is.</summary>

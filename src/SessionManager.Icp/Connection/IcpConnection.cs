@@ -69,8 +69,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
     public async Task<Task<RPCBase>> SendRequestAsync(uint msgType, IMessage request, CancellationToken cancellationToken)
     {
         // Registered before the frame is written: a fast answer must find its call.
-        long deadline = Stopwatch.GetTimestamp() + (long)(_options.RequestTimeout.TotalSeconds * Stopwatch.Frequency);
-        var call = _pending.Register(msgType, deadline);
+        var call = _pending.Register(msgType, DeadlineFromNow(_options.RequestTimeout));
         try
         {
             await SendAsync(RpcMessages.Request(call.Tag, msgType, request), cancellationToken);
@@ -123,6 +122,10 @@ public sealed partial class IcpConnection : IAsyncDisposable
             call.Fail(new IcpTimeoutException(name, _options.RequestTimeout));
         }
     }
+
+    private static long DeadlineFromNow(TimeSpan timeout) =>
+        timeout == Timeout.InfiniteTimeSpan ? long.MaxValue
+        : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>How often to look for expired calls: a timeout fires at most this late.</summary>
     private TimeSpan SweepInterval =>

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using SessionManager.Icp.Errors;
+using SessionManager.Icp.Protocol;
 
 namespace SessionManager.Icp.Framing;
 
@@ -10,22 +11,34 @@ namespace SessionManager.Icp.Framing;
 /// </summary>
 public static class ProtoReader
 {
+    /// <exception cref="IcpBadResponseException">the payload is not a <typeparamref name="T"/>.</exception>
     public static T Parse<T>(ByteString? payload, string messageName)
+        where T : IMessage<T>, new() =>
+        TryParse<T>(payload, out var message, out var error) ? message : throw new IcpBadResponseException(messageName, error);
+
+    /// <summary>As above; the name is only formatted when parsing fails (this runs on every call).</summary>
+    public static T Parse<T>(ByteString? payload, MsgType msgType)
+        where T : IMessage<T>, new() =>
+        TryParse<T>(payload, out var message, out var error) ? message : throw new IcpBadResponseException(msgType.ToString(), error);
+
+    private static bool TryParse<T>(ByteString? payload, out T message, out InvalidProtocolBufferException error)
         where T : IMessage<T>, new()
     {
-        var message = new T();
+        message = new T();
+        error = null!;
         try
         {
             if (payload is not null)
             {
                 message.MergeFrom(payload);
             }
+
+            return true;
         }
         catch (InvalidProtocolBufferException ex)
         {
-            throw new IcpBadResponseException(messageName, ex);
+            error = ex;
+            return false;
         }
-
-        return message;
     }
 }
