@@ -24,11 +24,14 @@ public class WriteFrameBenchmarks
     [GlobalSetup]
     public void Setup() => _prebuilt = RpcMessages.Request(1, SampleMessages.VirtualChannelOpen, _request);
 
-    /// <summary>The envelope alone: the protobuf message and its payload ByteString.</summary>
+    /// <summary>The envelope alone: the protobuf message, its payload ByteString and the payload bytes.</summary>
     [Benchmark(Baseline = true)]
     public RPCBase BuildRequest() => RpcMessages.Request(++_tag, SampleMessages.VirtualChannelOpen, _request);
 
-    /// <summary>Envelope and frame into an ArrayBufferWriter reset each op.</summary>
+    /// <summary>
+    /// Envelope and frame into an ArrayBufferWriter reset each op, as IcpConnection's combining
+    /// writer queues frames (its buffer is reset once written to the socket).
+    /// </summary>
     [Benchmark]
     public int BuildAndWrite_ArrayBufferWriter()
     {
@@ -38,8 +41,9 @@ public class WriteFrameBenchmarks
     }
 
     /// <summary>
-    /// Envelope and frame into a reused Pipe, flushed and drained each op, as IcpConnection's
-    /// outbound pipe is: the pipe's segments are recycled, so framing adds nothing.
+    /// Envelope and frame into the PipeWriter of a reused Pipe, flushed and drained each op (the
+    /// codec's other kind of target; LoopbackRds writes this way): the pipe's segments are
+    /// recycled, so framing adds nothing here either.
     /// </summary>
     [Benchmark]
     public long BuildAndWrite_Pipe()
@@ -58,16 +62,17 @@ public class WriteFrameBenchmarks
     }
 
     /// <summary>
-    /// The payload ByteString as <see cref="RpcMessages"/> makes it (<c>IMessage.ToByteString</c>):
-    /// the bytes, the ByteString, and a CodedOutputStream that lives only during the call.
+    /// The payload ByteString as <see cref="RpcMessages"/> used to make it
+    /// (<c>IMessage.ToByteString</c>): the bytes, the ByteString, and a CodedOutputStream that
+    /// lives only during the call. Kept as the "before" of the next row.
     /// </summary>
     [Benchmark]
     public ByteString PayloadOnly_ToByteString() => _request.ToByteString();
 
     /// <summary>
-    /// The same ByteString made without the transient CodedOutputStream: serialize into an
-    /// exactly-sized array through the span overload, then wrap it. A comparison, not what
-    /// src/ does today.
+    /// The same ByteString as <see cref="RpcMessages"/> makes it now (a copy of its private
+    /// <c>Serialize</c>): serialize into an exactly sized array through the span overload, then
+    /// wrap it, with no transient CodedOutputStream.
     /// </summary>
     [Benchmark]
     public ByteString PayloadOnly_WriteToSpanAndWrap()

@@ -68,34 +68,16 @@ public sealed class FdsApiServer : BackgroundService
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var listener = _listener!;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptAsync(stoppingToken);
-            }
-            catch (Exception) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (SocketException ex)
-            {
-                // e.g. out of file descriptors: back off rather than spin.
-                _logger.AcceptFailed(ex);
-                await Task.Delay(100, CancellationToken.None);
-                continue;
-            }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        AcceptLoop.RunAsync(_listener!, Serve, ex => _logger.AcceptFailed(ex), stoppingToken);
 
-            socket.NoDelay = true;
-            var client = new FdsApiConnection(socket, _options, _deps, _logger);
-            var running = Task.Run(() => client.RunAsync(_closeClients.Token), CancellationToken.None);
-            _clients.TryAdd(running, 0);
-            _ = running.ContinueWith(t => _clients.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
+    private void Serve(Socket socket)
+    {
+        socket.NoDelay = true;
+        var client = new FdsApiConnection(socket, _options, _deps, _logger);
+        var running = Task.Run(() => client.RunAsync(_closeClients.Token), CancellationToken.None);
+        _clients.TryAdd(running, 0);
+        _ = running.ContinueWith(t => _clients.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>

@@ -53,7 +53,11 @@ public sealed partial class IcpConnection : IAsyncDisposable
 
     public void Start()
     {
-        _timeoutSweep = new Timer(static c => ((IcpConnection)c!).SweepTimeouts(), this, SweepInterval, SweepInterval);
+        if (_options.RequestTimeout != Timeout.InfiniteTimeSpan)
+        {
+            _timeoutSweep = new Timer(static c => ((IcpConnection)c!).SweepTimeouts(), this, SweepInterval, SweepInterval);
+        }
+
         _readLoop = Task.Run(ReadLoopAsync);
         _ = _readLoop.ContinueWith(
             _ => _completion.TrySetResult(_abortReason ?? new EndOfStreamException("connection closed")),

@@ -37,34 +37,8 @@ public sealed class IcpListener : BackgroundService
         return base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var listener = _listener!;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptAsync(stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            catch (Exception) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                _logger.AcceptFailed(ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-                continue;
-            }
-
-            Accept(socket);
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        AcceptLoop.RunAsync(_listener!, Accept, ex => _logger.AcceptFailed(ex), stoppingToken);
 
     private void Accept(Socket socket)
     {
