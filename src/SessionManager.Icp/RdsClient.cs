@@ -47,7 +47,7 @@ public sealed class RdsClient
         var response = await pending;
         if (response.Status != RPCStatus.Success)
         {
-            throw new IcpRemoteFailureException(msgType.ToString(), response.Status, response.ErrorDescription);
+            throw new IcpRemoteFailureException(msgType.ToString(), response.Status, response.ErrorDescription) { Tag = response.Tag };
         }
 
         return ProtoReader.Parse<TResponse>(response.Payload, msgType);

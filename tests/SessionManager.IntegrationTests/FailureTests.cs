@@ -54,6 +54,9 @@ public sealed class FailureTests
 
         // The late answer is logged and dropped; the connection stays and serves the next call.
         var late = await rds.ReadRequestAsync();
+        var failed = await daemon.Logs.WaitForAsync("CallFailed");
+        Assert.Equal(late.Tag.ToString(System.Globalization.CultureInfo.InvariantCulture), failed.Properties["Tag"].ToString());
+        Assert.Equal("\"virtualChannelClose\"", failed.Properties["Method"].ToString());
         await rds.AnswerAsync(late, new VirtualChannelCloseResponse { Success = true });
         await daemon.Logs.WaitForAsync("UnknownTagResponse");
         rds.Answer = StandardRdsAnswers.Answer;

@@ -76,14 +76,14 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         }
         catch (IcpException ex)
         {
-            _logger.CallFailed(method, sessionId, connectionId, ElapsedMs(started), ex.Message);
+            _logger.CallFailed(method, sessionId, connectionId, ex.Tag, ElapsedMs(started), ex.Message);
             _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, ex.Message));
             throw;
         }
         catch (OperationCanceledException)
         {
             const string cause = "session manager is shutting down";
-            _logger.CallFailed(method, sessionId, connectionId, ElapsedMs(started), cause);
+            _logger.CallFailed(method, sessionId, connectionId, null, ElapsedMs(started), cause);
             _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, $"{method}: {cause}"));
             throw;
         }

@@ -27,8 +27,8 @@ internal static partial class FdsApiLog
     [LoggerMessage(2007, LogLevel.Debug, "{Method} session {SessionId} (ICP connection {ConnectionId}) answered in {ElapsedMs} ms")]
     public static partial void CallSucceeded(this ILogger logger, string method, int sessionId, uint connectionId, double elapsedMs);
 
-    [LoggerMessage(2008, LogLevel.Warning, "{Method} session {SessionId} (ICP connection {ConnectionId}) failed after {ElapsedMs} ms: {Cause}")]
-    public static partial void CallFailed(this ILogger logger, string method, int sessionId, uint connectionId, double elapsedMs, string cause);
+    [LoggerMessage(2008, LogLevel.Warning, "{Method} session {SessionId} (ICP connection {ConnectionId}, tag {Tag}) failed after {ElapsedMs} ms: {Cause}")]
+    public static partial void CallFailed(this ILogger logger, string method, int sessionId, uint connectionId, uint? tag, double elapsedMs, string cause);
 
     [LoggerMessage(2009, LogLevel.Information, "{Method} session {SessionId} (ICP connection {ConnectionId}): RDS server said no ({Reason})")]
     public static partial void CallRefused(this ILogger logger, string method, int sessionId, uint connectionId, string reason);

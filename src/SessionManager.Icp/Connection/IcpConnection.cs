@@ -123,7 +123,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
         {
             var name = IcpMessageTypes.NameOf(call.MsgType);
             _logger.CallTimedOut(name, call.Tag, ElapsedMs(call.StartedAt));
-            call.Fail(new IcpTimeoutException(name, _options.RequestTimeout));
+            call.Fail(new IcpTimeoutException(name, _options.RequestTimeout) { Tag = call.Tag });
         }
     }
 

@@ -120,7 +120,7 @@ internal sealed class PendingCallTable
 
         foreach (var call in failed)
         {
-            call.Fail(new IcpConnectionLostException(IcpMessageTypes.NameOf(call.MsgType), reason));
+            call.Fail(new IcpConnectionLostException(IcpMessageTypes.NameOf(call.MsgType), reason) { Tag = call.Tag });
         }
 
         return failed.Length;

@@ -11,6 +11,9 @@ public abstract class IcpException : Exception
     protected IcpException(string message, Exception? inner = null) : base(message, inner)
     {
     }
+
+    /// <summary>The tag of the ICP request concerned, when it was sent (for the logs).</summary>
+    public uint? Tag { get; init; }
 }
 
 /// <summary>No RDS server is connected, so the call was not sent.</summary>
