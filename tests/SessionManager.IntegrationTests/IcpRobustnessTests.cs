@@ -136,6 +136,33 @@ public sealed class IcpRobustnessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Random_bytes_from_an_RDS_peer_never_take_the_daemon_down()
+    {
+        var random = new Random(4321);
+        for (int i = 0; i < 30; i++)
+        {
+            var junk = new byte[random.Next(1, 400)];
+            random.NextBytes(junk);
+            if (i % 2 == 0)
+            {
+                junk[0] = 0; // a plausible length prefix, so the body reaches the protobuf parser
+                junk[1] = 0;
+            }
+
+            var rds = await FakeRdsPeer.ConnectAsync(_daemon.SocketPath);
+            await rds.SendRawAsync(junk);
+            rds.ShutdownSend();
+            await rds.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+            await rds.DisposeAsync();
+            await Wait.UntilAsync(() => !_daemon.Rds.IsConnected, "the junk connection is gone");
+        }
+
+        await using var good = await _daemon.ConnectRdsAsync(standardAnswers: true);
+        using var client = await _daemon.ClientAsync();
+        Assert.Equal("vc:9:after", (await client.virtualChannelOpen("", 9, "after", false, 0)).PipeName);
+    }
+
+    [Fact]
     public async Task The_socket_file_has_the_configured_mode()
     {
         var mode = File.GetUnixFileMode(_daemon.SocketPath);
