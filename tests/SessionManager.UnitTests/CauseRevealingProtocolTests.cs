@@ -106,6 +106,25 @@ public class CauseRevealingProtocolTests
         var decorated = await WriteThroughAsync(slot, message, body);
 
         Assert.Equal(plain, decorated);
+        Assert.Null(slot.Take()); // consumed: it cannot describe a later exception
+    }
+
+    [Fact]
+    public async Task A_failure_recorded_before_a_reply_does_not_leak_into_the_next_exception()
+    {
+        var slot = new CallFailureSlot();
+        slot.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, "stale"));
+        using var transport = new TMemoryBufferTransport(new TConfiguration());
+        using var binary = new TBinaryProtocol(transport);
+        var output = new CauseRevealingProtocol(binary, slot);
+        var reply = new TReturnVirtualChannelOpen { PipeName = "pipe", Instance = 2 };
+
+        await WriteMessageAsync(output, new TMessage("virtualChannelOpen", TMessageType.Reply, 1), o => reply.WriteAsync(o, CancellationToken.None));
+        int replyLength = transport.GetBuffer().Length;
+        await WriteMessageAsync(output, new TMessage("nosuch", TMessageType.Exception, 2), o => Generic().WriteAsync(o, CancellationToken.None));
+
+        var (_, exception) = await ReadExceptionAsync(transport.GetBuffer()[replyLength..]);
+        Assert.Equal(GenericMessage, exception.Message);
     }
 
     [Fact]

@@ -28,7 +28,11 @@ internal sealed class CauseRevealingProtocol : TProtocolDecorator
     public override async Task WriteMessageBeginAsync(TMessage message, CancellationToken cancellationToken)
     {
         await base.WriteMessageBeginAsync(message, cancellationToken);
-        if (message.Type == TMessageType.Exception && _failures.Take() is { } failure)
+
+        // Taken on every message, so a recorded failure can only ever describe the reply it
+        // was recorded for, never a later one.
+        var failure = _failures.Take();
+        if (message.Type == TMessageType.Exception && failure is not null)
         {
             await failure.WriteAsync(_wire, cancellationToken);
             _swallowing = true;
