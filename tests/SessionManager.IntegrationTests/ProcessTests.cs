@@ -73,6 +73,24 @@ public sealed class ProcessTests
     }
 
     [Fact]
+    public async Task Settings_come_from_the_environment_and_the_command_line_wins()
+    {
+        using var dir = new TempDirectory();
+        var socketPath = Path.Combine(dir.Path, "from-env.sock");
+        int port = FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["Icp__SocketPath"] = socketPath,
+            ["Icp__SocketMode"] = "0600",
+            ["FdsApi__Port"] = "1", // overridden below
+        };
+        using var daemon = DaemonProcess.Start(environment, $"--FdsApi:Port={port}");
+        await daemon.WaitForOutputAsync($"fdsapi listening on 127.0.0.1:{port}");
+        Assert.Contains($"Listening for the RDS server on {socketPath} (mode 0600)", daemon.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(socketPath));
+    }
+
+    [Fact]
     public async Task A_port_in_use_stops_startup_naming_the_port()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

@@ -123,7 +123,7 @@ public sealed partial class IcpConnection
         if (request.VersionInfo is not null && request.VersionInfo.Vmajor > IcpMessageTypes.VersionMajor)
         {
             _logger.PeerVersionTooNew(Peer, request.VersionInfo.Vmajor, request.VersionInfo.Vminor);
-            await CloseAfterSendingAsync(new IcpProtocolVersionException(request.VersionInfo.Vmajor, request.VersionInfo.Vminor));
+            CloseAfterSending(new IcpProtocolVersionException(request.VersionInfo.Vmajor, request.VersionInfo.Vminor));
         }
     }
 

@@ -65,19 +65,32 @@ public sealed partial class IcpConnection
         {
             while (true)
             {
-                ArrayBufferWriter<byte> batch;
+                ArrayBufferWriter<byte>? batch = null;
+                Exception? closeNow = null;
                 lock (_queueLock)
                 {
                     if (_queued.WrittenCount == 0)
                     {
                         _writing = false;
-                        return;
+                        closeNow = _closeAfterSending;
+                    }
+                    else
+                    {
+                        // Swap buffers: senders fill the other one while this one is on its way.
+                        batch = _queued;
+                        _queued = _sending;
+                        _sending = batch;
+                    }
+                }
+
+                if (batch is null)
+                {
+                    if (closeNow is not null)
+                    {
+                        Abort(closeNow); // the last frame before the close is out
                     }
 
-                    // Swap buffers: senders fill the other one while this one is on its way.
-                    batch = _queued;
-                    _queued = _sending;
-                    _sending = batch;
+                    return;
                 }
 
                 var write = _transport.WriteAsync(batch.WrittenMemory);
@@ -121,18 +134,19 @@ public sealed partial class IcpConnection
         }
     }
 
-    /// <summary>Lets the frames already queued go out, then closes with <paramref name="reason"/>.</summary>
-    private async ValueTask CloseAfterSendingAsync(Exception reason)
+    /// <summary>
+    /// Lets the frames already queued go out, then closes with <paramref name="reason"/>: at once
+    /// if nothing is being written, otherwise when the writer in progress has emptied the queue.
+    /// </summary>
+    private void CloseAfterSending(Exception reason)
     {
         lock (_queueLock)
         {
             _closeAfterSending ??= reason;
-        }
-
-        // Whatever the writer in progress still has to send goes first.
-        while (Volatile.Read(ref _writing) && _abortReason is null)
-        {
-            await Task.Delay(1);
+            if (_writing)
+            {
+                return;
+            }
         }
 
         Abort(reason);

@@ -24,7 +24,9 @@ public sealed class DaemonProcess : IDisposable
 
     public string StandardError => Read(_stderr);
 
-    public static DaemonProcess Start(params string[] args)
+    public static DaemonProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    public static DaemonProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         // The host project's output is copied next to the test assembly.
         var dll = Path.Combine(AppContext.BaseDirectory, "SessionManager.dll");
@@ -34,6 +36,11 @@ public sealed class DaemonProcess : IDisposable
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
         }
 
         return new DaemonProcess(Process.Start(info)!);
