@@ -127,6 +127,46 @@ public sealed class ProcessTests
         Assert.True(File.Exists(socketPath), "the live daemon's socket is untouched");
     }
 
+    [Fact]
+    public async Task Runtime_tuning_applies_by_default_and_an_operator_setting_wins()
+    {
+        // Checked through what the runtime does with the setting: how many socket event threads
+        // the daemon runs once enough sockets exist to fill them all.
+        using var dir = new TempDirectory();
+        using var tuned = DaemonProcess.Start($"--Icp:SocketPath={Path.Combine(dir.Path, "a.sock")}", $"--FdsApi:Port={FreePort()}");
+        using var overridden = DaemonProcess.Start(
+            new Dictionary<string, string> { ["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = "3" },
+            $"--Icp:SocketPath={Path.Combine(dir.Path, "b.sock")}", $"--FdsApi:Port={FreePort()}");
+
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), await SocketEventThreadsAsync(tuned));
+        Assert.Equal(3, await SocketEventThreadsAsync(overridden));
+    }
+
+    /// <summary>Opens a few client connections (sockets are spread over the event threads), then counts those threads.</summary>
+    private static async Task<int> SocketEventThreadsAsync(DaemonProcess daemon)
+    {
+        await daemon.WaitForOutputAsync("fdsapi listening on ");
+        var line = daemon.StandardOutput.Split('\n').First(l => l.Contains("fdsapi listening on ", StringComparison.Ordinal));
+        int port = int.Parse(line[(line.LastIndexOf(':') + 1)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var clients = new List<SessionManager.FdsApi.Generated.fdsapi.Client>();
+        try
+        {
+            for (int i = 0; i < 2 * Environment.ProcessorCount + 4; i++)
+            {
+                var client = await FdsApiTestClient.ConnectAsync(port);
+                clients.Add(client);
+                Assert.Equal(i, await client.ping(i));
+            }
+
+            return Directory.GetDirectories($"/proc/{daemon.Process.Id}/task")
+                .Count(task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
     private static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
