@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using SessionManager.FdsApi.Handler;
 using SessionManager.FdsApi.Server;
 
@@ -11,7 +12,8 @@ public static class FdsApiServiceCollectionExtensions
     public static IServiceCollection AddFdsApi(this IServiceCollection services)
     {
         services.AddOptions<FdsApiOptions>().BindConfiguration(FdsApiOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<ISessionRouting, IdentitySessionRouting>();
+        services.TryAddSingleton<ISessionRouting, IdentitySessionRouting>();
+        services.TryAddSingleton<IFdsApiCallGate, AllowAllCallGate>();
         services.AddSingleton<InFlightCalls>();
         services.AddSingleton<FdsApiDependencies>();
         services.AddSingleton<FdsApiServer>();

@@ -12,12 +12,34 @@ public sealed class IcpOptions
     /// <summary>File mode of the socket, octal as in chmod.</summary>
     public string SocketMode { get; set; } = "0660";
 
-    /// <summary>How long an SM→RDS call may wait for its answer.</summary>
+    /// <summary>How long an SM→RDS call may wait for its answer (a Message box waits for its own timeout instead).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Largest frame accepted from the RDS server. The protocol sets no limit; a peer
-    /// announcing more is closed before anything is allocated for it.</summary>
+    /// <summary>Largest frame accepted from the RDS server, and sent to it. The protocol sets no
+    /// limit; a peer announcing more is closed before anything is allocated for it, and a call
+    /// whose frame would be larger fails alone.</summary>
     public int MaxFrameBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>SM→RDS calls awaiting their answer at once; past it a call fails at once.</summary>
+    public int MaxPendingCalls { get; set; } = 4096;
+
+    /// <summary>RDS→SM requests handled at once; past it the connection stops reading until one finishes.</summary>
+    public int MaxConcurrentRequests { get; set; } = 256;
+
+    /// <summary>A Ping is sent when nothing has arrived from the RDS server for this long.</summary>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the RDS server may take to answer a Ping before the link is given up.</summary>
+    public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Uids (SO_PEERCRED) allowed to connect as the RDS server; null means the default, root
+    /// only; an empty list allows everyone.</summary>
+    public List<uint>? AllowedUids { get; set; }
+
+    /// <summary>The uids that may connect; empty: anyone.</summary>
+    public IReadOnlyList<uint> EffectiveAllowedUids => (IReadOnlyList<uint>?)AllowedUids ?? DefaultAllowedUids;
+
+    private static readonly uint[] DefaultAllowedUids = [0];
 
     internal UnixFileMode ParsedSocketMode => TryParseSocketMode(SocketMode, out var mode) ? mode : (UnixFileMode)0b110_110_000;
 

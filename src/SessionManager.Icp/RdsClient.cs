@@ -2,30 +2,31 @@ using Google.Protobuf;
 using SessionManager.Icp.Connection;
 using SessionManager.Icp.Errors;
 using SessionManager.Icp.Framing;
+using SessionManager.Icp.Link;
 using SessionManager.Icp.Protocol;
 
 namespace SessionManager.Icp;
 
 /// <summary>
-/// The rest of the daemon's way to call the RDS server: it sends through whichever ICP
-/// connection is live, turns FAILED/NOTFOUND answers into exceptions and parses the payload.
+/// The rest of the daemon's way to call the RDS server: it sends through the current link,
+/// turns FAILED/NOTFOUND answers into exceptions and parses the payload.
 /// </summary>
-public sealed class RdsClient
+public sealed class RdsClient(RdsLink link)
 {
-    private IcpConnection? _current;
+    public RdsLink Link { get; } = link;
 
-    public bool IsConnected => Volatile.Read(ref _current) is not null;
+    public bool IsConnected => Link.IsAttached;
 
     /// <summary>The live connection, if any (for diagnostics and shutdown).</summary>
-    public IcpConnection? Current => Volatile.Read(ref _current);
+    public IcpConnection? Current => Link.Current;
 
     /// <summary>Calls the RDS server and returns its parsed answer.</summary>
     /// <exception cref="IcpException">no answer could be had; the message names why.</exception>
-    public async Task<TResponse> CallAsync<TResponse>(MsgType msgType, IMessage request, CancellationToken cancellationToken)
+    public async Task<TResponse> CallAsync<TResponse>(MsgType msgType, IMessage request, IcpCallOptions options = default, CancellationToken cancellationToken = default)
         where TResponse : IMessage<TResponse>, new()
     {
-        var answer = await SendAsync<TResponse>(msgType, request, cancellationToken);
-        return await answer;
+        var connection = Link.Current ?? throw new IcpNotConnectedException();
+        return ParseAnswer<TResponse>(msgType, await connection.CallAsync((uint)msgType, request, options, cancellationToken));
     }
 
     /// <summary>
@@ -33,18 +34,21 @@ public sealed class RdsClient
     /// for callers that answer their own client before the RDS server answers them.
     /// </summary>
     /// <exception cref="IcpException">the request could not be sent.</exception>
-    public async Task<Task<TResponse>> SendAsync<TResponse>(MsgType msgType, IMessage request, CancellationToken cancellationToken)
+    public async ValueTask<Task<TResponse>> SendAsync<TResponse>(MsgType msgType, IMessage request, IcpCallOptions options = default)
         where TResponse : IMessage<TResponse>, new()
     {
-        var connection = Volatile.Read(ref _current) ?? throw new IcpNotConnectedException();
-        var response = await connection.SendRequestAsync((uint)msgType, request, cancellationToken);
-        return ParseAnswerAsync<TResponse>(msgType, response);
+        var connection = Link.Current ?? throw new IcpNotConnectedException();
+        var (sent, answer) = connection.StartCall((uint)msgType, request, options);
+        await sent;
+        return ParseAnswerAsync<TResponse>(msgType, answer);
     }
 
     private static async Task<TResponse> ParseAnswerAsync<TResponse>(MsgType msgType, Task<RPCBase> pending)
+        where TResponse : IMessage<TResponse>, new() => ParseAnswer<TResponse>(msgType, await pending);
+
+    private static TResponse ParseAnswer<TResponse>(MsgType msgType, RPCBase response)
         where TResponse : IMessage<TResponse>, new()
     {
-        var response = await pending;
         if (response.Status != RPCStatus.Success)
         {
             throw new IcpRemoteFailureException(msgType.ToString(), response.Status, response.ErrorDescription) { Tag = response.Tag };
@@ -52,11 +56,4 @@ public sealed class RdsClient
 
         return ProtoReader.Parse<TResponse>(response.Payload, msgType);
     }
-
-    /// <summary>Makes <paramref name="connection"/> the live one unless another already is.</summary>
-    internal bool TryAttach(IcpConnection connection) =>
-        Interlocked.CompareExchange(ref _current, connection, null) is null;
-
-    internal void Detach(IcpConnection connection) =>
-        Interlocked.CompareExchange(ref _current, null, connection);
 }

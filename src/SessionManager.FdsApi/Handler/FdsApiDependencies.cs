@@ -4,11 +4,13 @@ using SessionManager.Icp;
 namespace SessionManager.FdsApi.Handler;
 
 /// <summary>What every connection's <see cref="FdsApiHandler"/> shares (one instance for the daemon).</summary>
-public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, InFlightCalls inFlight, ILogger<FdsApiHandler> logger)
+public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, IFdsApiCallGate gate, InFlightCalls inFlight, ILogger<FdsApiHandler> logger)
 {
     public RdsClient Rds { get; } = rds;
 
     public ISessionRouting Routing { get; } = routing;
+
+    public IFdsApiCallGate Gate { get; } = gate;
 
     public InFlightCalls InFlight { get; } = inFlight;
 

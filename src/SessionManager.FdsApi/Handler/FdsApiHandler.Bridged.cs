@@ -2,11 +2,17 @@ using System.Diagnostics;
 using Google.Protobuf;
 using SessionManager.FdsApi.Generated;
 using SessionManager.FdsApi.Logging;
+using SessionManager.Icp.Connection;
 using SessionManager.Icp.Protocol;
 
 namespace SessionManager.FdsApi.Handler;
 
-/// <summary>The fdsapi methods answered by asking the RDS server (FDSAPI.md "Methods").</summary>
+/// <summary>
+/// The fdsapi methods answered by asking the RDS server (FDSAPI.md "Methods"). Each is one
+/// async method: check point and route, the ICP call, the reply; the error boundary is the
+/// exception filter <see cref="RecordFailure"/>. The ICP call ends by its answer, its timeout or
+/// the link's end (a shutdown past its grace ends the link), so no cancellation is registered.
+/// </summary>
 public sealed partial class FdsApiHandler
 {
     /// <summary>WTS_CHANNEL_OPTION_DYNAMIC: a channel is dynamic only if the flags say so too.</summary>
@@ -18,9 +24,20 @@ public sealed partial class FdsApiHandler
     /// <summary>ICP Message type 1: a custom message (parameter1 = title, parameter2 = text).</summary>
     private const uint CustomMessage = 1;
 
-    public Task<TReturnVirtualChannelOpen> virtualChannelOpen(string? authToken, int sessionId, string? virtualName, bool isDynChannel, int flags, CancellationToken cancellationToken = default) =>
-        BridgeAsync(nameof(virtualChannelOpen), sessionId, async connectionId =>
+    public async Task<TReturnVirtualChannelOpen> virtualChannelOpen(string? authToken, int sessionId, string? virtualName, bool isDynChannel, int flags, CancellationToken cancellationToken = default)
+    {
+        const string method = nameof(virtualChannelOpen);
+        long started = Stopwatch.GetTimestamp();
+        uint connectionId = 0;
+        try
         {
+            var route = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken);
+            if (!route.Found)
+            {
+                return new TReturnVirtualChannelOpen { PipeName = "", Instance = 0 };
+            }
+
+            connectionId = route.ConnectionId;
             bool dynamic = isDynChannel && (flags & WtsChannelOptionDynamic) != 0;
             var request = new VirtualChannelOpenRequest
             {
@@ -29,65 +46,139 @@ public sealed partial class FdsApiHandler
                 DynamicChannel = dynamic,
                 Flags = dynamic ? unchecked((uint)flags) : 0,
             };
-            var answer = await _deps.Rds.CallAsync<VirtualChannelOpenResponse>(MsgType.VirtualChannelOpen, request, cancellationToken);
+            var answer = await _deps.Rds.CallAsync<VirtualChannelOpenResponse>(MsgType.VirtualChannelOpen, request, IcpCallOptions.ReplyPath, CancellationToken.None);
+            Succeeded(method, sessionId, connectionId, started);
             if (answer.ConnectionString.Length == 0)
             {
-                _logger.CallRefused(nameof(virtualChannelOpen), sessionId, connectionId, $"no pipe for channel '{virtualName}'");
+                _logger.CallRefused(method, sessionId, connectionId, $"no pipe for channel '{virtualName}'");
             }
 
             return new TReturnVirtualChannelOpen { PipeName = answer.ConnectionString, Instance = unchecked((int)answer.Instance) };
-        });
-
-    public Task<bool> virtualChannelClose(string? authToken, int sessionId, string? virtualName, int instance, CancellationToken cancellationToken = default) =>
-        BridgeAsync(nameof(virtualChannelClose), sessionId, async connectionId =>
+        }
+        catch (Exception ex) when (RecordFailure(ex, method, sessionId, connectionId, started))
         {
+            throw;
+        }
+    }
+
+    public async Task<bool> virtualChannelClose(string? authToken, int sessionId, string? virtualName, int instance, CancellationToken cancellationToken = default)
+    {
+        const string method = nameof(virtualChannelClose);
+        long started = Stopwatch.GetTimestamp();
+        uint connectionId = 0;
+        try
+        {
+            var route = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken);
+            if (!route.Found)
+            {
+                return false;
+            }
+
+            connectionId = route.ConnectionId;
             var request = new VirtualChannelCloseRequest
             {
                 ConnectionId = connectionId,
                 VirtualName = virtualName ?? "",
                 Instance = unchecked((uint)instance),
             };
-            var answer = await _deps.Rds.CallAsync<VirtualChannelCloseResponse>(MsgType.VirtualChannelClose, request, cancellationToken);
-            return Refusal(nameof(virtualChannelClose), sessionId, connectionId, answer.Success, $"channel '{virtualName}' instance {instance} not closed");
-        });
+            var answer = await _deps.Rds.CallAsync<VirtualChannelCloseResponse>(MsgType.VirtualChannelClose, request, IcpCallOptions.ReplyPath, CancellationToken.None);
+            Succeeded(method, sessionId, connectionId, started);
+            return Refusal(method, sessionId, connectionId, answer.Success, $"channel '{virtualName}' instance {instance} not closed");
+        }
+        catch (Exception ex) when (RecordFailure(ex, method, sessionId, connectionId, started))
+        {
+            throw;
+        }
+    }
 
     // Both ask the RDS server to close the RDP connection (ICP 5); what differs is the session
     // manager's own bookkeeping, which arrives with the session registry.
     public Task<bool> disconnectSession(string? authToken, int sessionId, bool wait, CancellationToken cancellationToken = default) =>
-        CloseConnectionAsync(nameof(disconnectSession), sessionId, wait, cancellationToken);
+        CloseConnectionAsync(nameof(disconnectSession), authToken, sessionId, wait, cancellationToken);
 
     public Task<bool> logoffSession(string? authToken, int sessionId, bool wait, CancellationToken cancellationToken = default) =>
-        CloseConnectionAsync(nameof(logoffSession), sessionId, wait, cancellationToken);
+        CloseConnectionAsync(nameof(logoffSession), authToken, sessionId, wait, cancellationToken);
 
-    public Task<bool> startRemoteControlSession(string? authToken, int sourceLogonId, int targetLogonId, sbyte HotkeyVk, short HotkeyModifiers, int flags, CancellationToken cancellationToken = default) =>
-        BridgeAsync(nameof(startRemoteControlSession), sourceLogonId, async connectionId =>
+    public async Task<bool> startRemoteControlSession(string? authToken, int sourceLogonId, int targetLogonId, sbyte HotkeyVk, short HotkeyModifiers, int flags, CancellationToken cancellationToken = default)
+    {
+        const string method = nameof(startRemoteControlSession);
+        long started = Stopwatch.GetTimestamp();
+        uint connectionId = 0;
+        try
         {
+            var route = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sourceLogonId, targetLogonId), cancellationToken);
+            if (!route.Found)
+            {
+                return false;
+            }
+
+            connectionId = route.ConnectionId;
+            var target = await _deps.Routing.RouteAsync(targetLogonId, cancellationToken);
+            if (!target.Found)
+            {
+                _logger.NoRoute(method, targetLogonId, target.NoRouteReason ?? "unknown session");
+                return false;
+            }
+
             var request = new StartRemoteControlRequest
             {
                 ConnectionId = connectionId,
-                TargetConnectionId = _deps.Routing.ConnectionIdFor(targetLogonId),
+                TargetConnectionId = target.ConnectionId,
                 // A virtual-key code is 0-255: the signed Thrift byte carries it in 8 bits. The
                 // modifiers are 16 bits of flags, sent likewise as their unsigned value.
                 HotKeyVk = unchecked((byte)HotkeyVk),
                 HotKeyModifiers = unchecked((ushort)HotkeyModifiers),
                 Flags = unchecked((uint)flags),
             };
-            var answer = await _deps.Rds.CallAsync<StartRemoteControlResponse>(MsgType.StartRemoteControl, request, cancellationToken);
-            return Refusal(nameof(startRemoteControlSession), sourceLogonId, connectionId, answer.Success, $"remote control of session {targetLogonId} not started");
-        });
-
-    public Task<bool> stopRemoteControlSession(string? authToken, int sourceLogonId, int targetLogonId, CancellationToken cancellationToken = default) =>
-        BridgeAsync(nameof(stopRemoteControlSession), sourceLogonId, async connectionId =>
+            var answer = await _deps.Rds.CallAsync<StartRemoteControlResponse>(MsgType.StartRemoteControl, request, IcpCallOptions.ReplyPath, CancellationToken.None);
+            Succeeded(method, sourceLogonId, connectionId, started);
+            return Refusal(method, sourceLogonId, connectionId, answer.Success, $"remote control of session {targetLogonId} not started");
+        }
+        catch (Exception ex) when (RecordFailure(ex, method, sourceLogonId, connectionId, started))
         {
+            throw;
+        }
+    }
+
+    public async Task<bool> stopRemoteControlSession(string? authToken, int sourceLogonId, int targetLogonId, CancellationToken cancellationToken = default)
+    {
+        const string method = nameof(stopRemoteControlSession);
+        long started = Stopwatch.GetTimestamp();
+        uint connectionId = 0;
+        try
+        {
+            var route = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sourceLogonId, targetLogonId), cancellationToken);
+            if (!route.Found)
+            {
+                return false;
+            }
+
+            connectionId = route.ConnectionId;
             var request = new StopRemoteControlRequest { ConnectionId = connectionId };
-            var answer = await _deps.Rds.CallAsync<StopRemoteControlResponse>(MsgType.StopRemoteControl, request, cancellationToken);
-            return Refusal(nameof(stopRemoteControlSession), sourceLogonId, connectionId, answer.Success, "remote control not stopped");
-        });
-
-    public Task<int> sendMessage(string? authToken, int sessionId, string? title, string? message, int style, int timeout, bool wait, CancellationToken cancellationToken = default) =>
-        BridgeAsync(nameof(sendMessage), sessionId, async connectionId =>
+            var answer = await _deps.Rds.CallAsync<StopRemoteControlResponse>(MsgType.StopRemoteControl, request, IcpCallOptions.ReplyPath, CancellationToken.None);
+            Succeeded(method, sourceLogonId, connectionId, started);
+            return Refusal(method, sourceLogonId, connectionId, answer.Success, "remote control not stopped");
+        }
+        catch (Exception ex) when (RecordFailure(ex, method, sourceLogonId, connectionId, started))
         {
-            // Sent in both cases; without wait the client gets IDASYNC and the answer is logged.
+            throw;
+        }
+    }
+
+    public async Task<int> sendMessage(string? authToken, int sessionId, string? title, string? message, int style, int timeout, bool wait, CancellationToken cancellationToken = default)
+    {
+        const string method = nameof(sendMessage);
+        long started = Stopwatch.GetTimestamp();
+        uint connectionId = 0;
+        try
+        {
+            var route = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken);
+            if (!route.Found)
+            {
+                return 0;
+            }
+
+            connectionId = route.ConnectionId;
             var request = new MessageRequest
             {
                 ConnectionId = connectionId,
@@ -98,29 +189,58 @@ public sealed partial class FdsApiHandler
                 Parameter1 = title ?? "",
                 Parameter2 = message ?? "",
             };
-            var answer = await _deps.Rds.SendAsync<MessageResponse>(MsgType.Message, request, cancellationToken);
+
+            // The box is open until the user answers or its own timeout passes: that, not
+            // Icp:RequestTimeout, is how long the answer may take.
+            var boxWait = IcpCallOptions.MessageBoxWait(request.Timeout);
             if (!wait)
             {
-                LogOutcomeLater(nameof(sendMessage), sessionId, connectionId, answer, a => $"result {a.Result}");
+                // Sent in both cases; without wait the client gets IDASYNC and the answer is logged.
+                var answer = await _deps.Rds.SendAsync<MessageResponse>(MsgType.Message, request, new IcpCallOptions { Timeout = boxWait });
+                LogOutcomeLater(method, sessionId, connectionId, answer, static a => $"result {a.Result}");
                 return IdAsync;
             }
 
-            return unchecked((int)(await answer).Result);
-        });
-
-    private Task<bool> CloseConnectionAsync(string method, int sessionId, bool wait, CancellationToken cancellationToken) =>
-        BridgeAsync(method, sessionId, async connectionId =>
+            var result = await _deps.Rds.CallAsync<MessageResponse>(MsgType.Message, request, new IcpCallOptions { Timeout = boxWait, MayCompleteOnReader = true }, CancellationToken.None);
+            Succeeded(method, sessionId, connectionId, started);
+            return unchecked((int)result.Result);
+        }
+        catch (Exception ex) when (RecordFailure(ex, method, sessionId, connectionId, started))
         {
+            throw;
+        }
+    }
+
+    private async Task<bool> CloseConnectionAsync(string method, string? authToken, int sessionId, bool wait, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        uint connectionId = 0;
+        try
+        {
+            var route = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken);
+            if (!route.Found)
+            {
+                return false;
+            }
+
+            connectionId = route.ConnectionId;
             var request = new LogoffUserSessionRequest { ConnectionId = connectionId };
-            var answer = await _deps.Rds.SendAsync<LogoffUserSessionResponse>(MsgType.LogoffUserSession, request, cancellationToken);
             if (!wait)
             {
-                LogOutcomeLater(method, sessionId, connectionId, answer, a => a.Loggedoff ? "logged off" : "not logged off");
+                var answer = await _deps.Rds.SendAsync<LogoffUserSessionResponse>(MsgType.LogoffUserSession, request);
+                LogOutcomeLater(method, sessionId, connectionId, answer, static a => a.Loggedoff ? "logged off" : "not logged off");
                 return true;
             }
 
-            return Refusal(method, sessionId, connectionId, (await answer).Loggedoff, "RDS connection not closed");
-        });
+            var result = await _deps.Rds.CallAsync<LogoffUserSessionResponse>(MsgType.LogoffUserSession, request, IcpCallOptions.ReplyPath, CancellationToken.None);
+            Succeeded(method, sessionId, connectionId, started);
+            return Refusal(method, sessionId, connectionId, result.Loggedoff, "RDS connection not closed");
+        }
+        catch (Exception ex) when (RecordFailure(ex, method, sessionId, connectionId, started))
+        {
+            throw;
+        }
+    }
 
     /// <summary>A definite "no" from the RDS server is the method's ordinary negative answer, logged with why.</summary>
     private bool Refusal(string method, int sessionId, uint connectionId, bool success, string reason)

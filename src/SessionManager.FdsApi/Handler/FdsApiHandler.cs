@@ -10,11 +10,14 @@ namespace SessionManager.FdsApi.Handler;
 
 /// <summary>
 /// The fdsapi methods, for one client connection (so that a failed call's cause can reach that
-/// connection's <see cref="CauseRevealingProtocol"/>). This file: the methods answered locally
-/// and the error boundary; <c>FdsApiHandler.Bridged.cs</c>: the methods answered over ICP.
+/// connection's <see cref="CauseRevealingProtocol"/>). This file: the methods answered locally,
+/// the check point and the error boundary; <c>FdsApiHandler.Bridged.cs</c>: the methods
+/// answered over ICP.
 /// </summary>
 public sealed partial class FdsApiHandler : fdsapi.IAsync
 {
+    private static readonly TVersion OurVersion = new() { VersionMajor = 1, VersionMinor = 1 };
+
     private readonly FdsApiDependencies _deps;
     private readonly CallFailureSlot _failures;
     private readonly ILogger _logger;
@@ -26,72 +29,110 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         _logger = deps.Logger;
     }
 
-    public Task<TVersion> getVersionInfo(TVersion? versionInfo, CancellationToken cancellationToken = default) =>
-        Task.FromResult(new TVersion { VersionMajor = 1, VersionMinor = 1 });
+    public async Task<TVersion> getVersionInfo(TVersion? versionInfo, CancellationToken cancellationToken = default)
+    {
+        // A denied getVersionInfo still answers: a client must learn our version to talk at all.
+        await AdmitAsync(new FdsApiCall(nameof(getVersionInfo), null), cancellationToken);
+        return OurVersion;
+    }
 
-    public Task<int> ping(int input, CancellationToken cancellationToken = default) => Task.FromResult(input);
+    public async Task<int> ping(int input, CancellationToken cancellationToken = default)
+    {
+        await AdmitAsync(new FdsApiCall(nameof(ping), null), cancellationToken);
+        return input;
+    }
 
     // Backed by the session registry, which comes with a later issue.
     public Task<TReturnLogonConnection> logonConnection(string? username, string? password, string? domain, CancellationToken cancellationToken = default) =>
-        NotAvailable<TReturnLogonConnection>(nameof(logonConnection));
+        NotAvailableAsync<TReturnLogonConnection>(new FdsApiCall(nameof(logonConnection), null), cancellationToken);
 
     public Task<int> getPermissionForToken(string? authToken, CancellationToken cancellationToken = default) =>
-        NotAvailable<int>(nameof(getPermissionForToken));
+        NotAvailableAsync<int>(new FdsApiCall(nameof(getPermissionForToken), authToken), cancellationToken);
 
     public Task<bool> logoffConnection(string? authToken, CancellationToken cancellationToken = default) =>
-        NotAvailable<bool>(nameof(logoffConnection));
+        NotAvailableAsync<bool>(new FdsApiCall(nameof(logoffConnection), authToken), cancellationToken);
 
     public Task<TReturnEnumerateSession> enumerateSessions(string? authToken, int Version, CancellationToken cancellationToken = default) =>
-        NotAvailable<TReturnEnumerateSession>(nameof(enumerateSessions));
+        NotAvailableAsync<TReturnEnumerateSession>(new FdsApiCall(nameof(enumerateSessions), authToken), cancellationToken);
 
     public Task<TReturnQuerySessionInformation> querySessionInformation(string? authToken, int sessionId, int infoClass, CancellationToken cancellationToken = default) =>
-        NotAvailable<TReturnQuerySessionInformation>(nameof(querySessionInformation));
+        NotAvailableAsync<TReturnQuerySessionInformation>(new FdsApiCall(nameof(querySessionInformation), authToken, sessionId), cancellationToken);
 
-    private Task<T> NotAvailable<T>(string method)
+    private async Task<T> NotAvailableAsync<T>(FdsApiCall call, CancellationToken cancellationToken)
     {
-        _logger.NotAvailable(method);
+        await AdmitAsync(call, cancellationToken);
+        _logger.NotAvailable(call.Method);
         var failure = new TApplicationException(TApplicationException.ExceptionType.InternalError,
-            $"{method} is not available yet: this session manager has no session registry");
+            $"{call.Method} is not available yet: this session manager has no session registry");
         _failures.Set(failure);
-        return Task.FromException<T>(failure);
+        throw failure;
+    }
+
+    /// <summary>The check point: true if the gate lets the call through (a denial is logged).</summary>
+    private async ValueTask<bool> AdmitAsync(FdsApiCall call, CancellationToken cancellationToken)
+    {
+        var admission = await _deps.Gate.AdmitAsync(call, cancellationToken);
+        if (!admission.Allowed)
+        {
+            _logger.CallDenied(call.Method, call.SessionId, admission.DenialReason ?? "no reason given");
+        }
+
+        return admission.Allowed;
     }
 
     /// <summary>
-    /// The error boundary of every bridged call: times it, logs it, and
-    /// turns any failure into the TApplicationException the client will see (FDSAPI.md "Errors").
+    /// The check point, then the route: the ICP connection the call goes to, or no route (denied,
+    /// or no such session; logged), for which the method gives its ordinary negative answer.
+    /// Completes synchronously (no allocation) when the gate and the routing do.
     /// </summary>
-    private async Task<T> BridgeAsync<T>(string method, int sessionId, Func<uint, Task<T>> call)
+    private async ValueTask<SessionRoute> AdmitAndRouteAsync(FdsApiCall call, CancellationToken cancellationToken)
     {
-        uint connectionId = _deps.Routing.ConnectionIdFor(sessionId);
-        long started = Stopwatch.GetTimestamp();
-        try
+        if (!await AdmitAsync(call, cancellationToken))
         {
-            var result = await call(connectionId);
-            if (_logger.IsEnabled(LogLevel.Debug))
-            {
-                _logger.CallSucceeded(method, sessionId, connectionId, ElapsedMs(started));
-            }
+            return SessionRoute.None("denied");
+        }
 
-            return result;
-        }
-        catch (IcpException ex)
+        var route = await _deps.Routing.RouteAsync(call.SessionId ?? 0, cancellationToken);
+        if (!route.Found)
         {
-            _logger.CallFailed(method, sessionId, connectionId, ex.Tag, ElapsedMs(started), ex.Message);
-            _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, ex.Message));
-            throw;
+            _logger.NoRoute(call.Method, call.SessionId ?? 0, route.NoRouteReason ?? "unknown session");
         }
-        catch (OperationCanceledException)
+
+        return route;
+    }
+
+    /// <summary>
+    /// The error boundary of every bridged call, as an exception filter (it runs before the stack
+    /// unwinds, and the method rethrows): logs the failure and records the TApplicationException
+    /// the client will see (FDSAPI.md "Errors"). Always true.
+    /// </summary>
+    private bool RecordFailure(Exception ex, string method, int sessionId, uint connectionId, long started)
+    {
+        switch (ex)
         {
-            const string cause = "session manager is shutting down";
-            _logger.CallFailed(method, sessionId, connectionId, null, ElapsedMs(started), cause);
-            _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, $"{method}: {cause}"));
-            throw;
+            case IcpException icp:
+                _logger.CallFailed(method, sessionId, connectionId, icp.Tag, ElapsedMs(started), icp.Message);
+                _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, icp.Message));
+                break;
+            case OperationCanceledException:
+                const string cause = "session manager is shutting down";
+                _logger.CallFailed(method, sessionId, connectionId, null, ElapsedMs(started), cause);
+                _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, $"{method}: {cause}"));
+                break;
+            default:
+                _logger.CallCrashed(ex, method, sessionId);
+                _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, $"{method} failed in the session manager: {ex.Message}"));
+                break;
         }
-        catch (Exception ex)
+
+        return true;
+    }
+
+    private void Succeeded(string method, int sessionId, uint connectionId, long started)
+    {
+        if (_logger.IsEnabled(LogLevel.Debug))
         {
-            _logger.CallCrashed(ex, method, sessionId);
-            _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, $"{method} failed in the session manager: {ex.Message}"));
-            throw;
+            _logger.CallSucceeded(method, sessionId, connectionId, ElapsedMs(started));
         }
     }
 

@@ -1,12 +1,25 @@
 namespace SessionManager.FdsApi.Handler;
 
 /// <summary>
-/// Which ICP connection serves a session: the one place that decides it. The session registry
-/// (a later issue) replaces <see cref="IdentitySessionRouting"/>.
+/// Which ICP connection serves a session, and the reverse: the one place that decides it.
+/// Asynchronous, because the session registry (which replaces <see cref="IdentitySessionRouting"/>)
+/// owns that state and may have to be asked.
 /// </summary>
 public interface ISessionRouting
 {
-    uint ConnectionIdFor(int sessionId);
+    /// <summary>The connection of <paramref name="sessionId"/>, or why there is none.</summary>
+    ValueTask<SessionRoute> RouteAsync(int sessionId, CancellationToken cancellationToken);
+
+    /// <summary>The session attached to <paramref name="connectionId"/>, or null.</summary>
+    ValueTask<int?> SessionOfConnectionAsync(uint connectionId, CancellationToken cancellationToken);
+}
+
+/// <summary>Where a session's calls go: its ICP connection, or no route and why (for the log).</summary>
+public readonly record struct SessionRoute(bool Found, uint ConnectionId, string? NoRouteReason)
+{
+    public static SessionRoute To(uint connectionId) => new(true, connectionId, null);
+
+    public static SessionRoute None(string reason) => new(false, 0, reason);
 }
 
 /// <summary>
@@ -15,5 +28,9 @@ public interface ISessionRouting
 /// </summary>
 public sealed class IdentitySessionRouting : ISessionRouting
 {
-    public uint ConnectionIdFor(int sessionId) => unchecked((uint)sessionId);
+    public ValueTask<SessionRoute> RouteAsync(int sessionId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(SessionRoute.To(unchecked((uint)sessionId)));
+
+    public ValueTask<int?> SessionOfConnectionAsync(uint connectionId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<int?>(unchecked((int)connectionId));
 }

@@ -69,7 +69,7 @@ public sealed class FdsApiServer : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        AcceptLoop.RunAsync(_listener!, Serve, ex => _logger.AcceptFailed(ex), stoppingToken);
+        AcceptLoop.RunAsync(_listener!, Serve, ex => _logger.AcceptFailed(ex), ex => _logger.AcceptFailed(ex), stoppingToken);
 
     private void Serve(Socket socket)
     {

@@ -1,7 +1,8 @@
-using System.Buffers;
 using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
 using SessionManager.Icp.Errors;
 using SessionManager.Icp.Framing;
+using SessionManager.Icp.Handlers;
 using SessionManager.Icp.Logging;
 using SessionManager.Icp.Protocol;
 
@@ -41,11 +42,25 @@ public sealed partial class IcpConnection
         {
             var result = await reader.ReadAsync();
             var buffer = result.Buffer;
+            Volatile.Write(ref _lastReceived, _time.GetTimestamp());
             try
             {
                 while (IcpFrameCodec.TryReadFrame(ref buffer, _options.MaxFrameBytes, out var body))
                 {
-                    await OnMessageAsync(IcpFrameCodec.ParseBody(body));
+                    var message = IcpFrameCodec.ParseBody(body);
+                    if (message.IsResponse)
+                    {
+                        // The one place a caller's continuation may run on this thread: when
+                        // nothing more is buffered, nothing waits behind it (IcpCallOptions).
+                        OnResponse(message, nothingMoreBuffered: buffer.IsEmpty);
+                        continue;
+                    }
+
+                    var accepted = OnRequestAsync(message);
+                    if (!accepted.IsCompletedSuccessfully)
+                    {
+                        await accepted;
+                    }
                 }
 
                 if (result.IsCompleted)
@@ -67,38 +82,68 @@ public sealed partial class IcpConnection
         }
     }
 
-    private ValueTask OnMessageAsync(RPCBase message)
+    /// <summary>
+    /// Takes an RDS→SM request. The handshake is the engine's own and is answered here; every
+    /// other request runs on the thread pool, at most <see cref="IcpOptions.MaxConcurrentRequests"/>
+    /// at once. Past that the returned task waits for a free slot, so the reader stops reading
+    /// (backpressure: the RDS server's writes block; nothing is dropped).
+    /// </summary>
+    private ValueTask OnRequestAsync(RPCBase request)
     {
-        if (message.IsResponse)
+        if (request.MsgType == IcpMessageTypes.Handshake)
         {
-            if (!_pending.TryComplete(message, out _))
-            {
-                _logger.UnknownTagResponse(message.Tag, message.MsgType, IcpMessageTypes.NameOf(message.MsgType));
-            }
-
-            return ValueTask.CompletedTask;
-        }
-
-        if (message.MsgType == IcpMessageTypes.Handshake)
-        {
-            return AnswerHandshakeAsync(message);
+            return AnswerHandshakeAsync(request);
         }
 
         if (!_firstRequestSeen)
         {
             _firstRequestSeen = true;
             _logger.LegacyPeer(Peer);
+            BecomeReady();
         }
 
-        var response = _dispatcher.DispatchAsync(message, Closed);
-        if (response.IsCompletedSuccessfully)
+        if (_requestSlots.Wait(0))
         {
-            return AnswerAsync(response.Result);
+            Schedule(request);
+            return ValueTask.CompletedTask;
         }
 
-        // A slow handler must not hold up the next frame: answer when it is done.
-        _ = AnswerWhenDoneAsync(response);
-        return ValueTask.CompletedTask;
+        return WaitForSlotAsync(request);
+    }
+
+    private async ValueTask WaitForSlotAsync(RPCBase request)
+    {
+        _logger.RequestBackpressure(_options.MaxConcurrentRequests, IcpMessageTypes.NameOf(request.MsgType), request.Tag);
+        await _requestSlots.WaitAsync(Closed);
+        Schedule(request);
+    }
+
+    private void Schedule(RPCBase request) =>
+        ThreadPool.UnsafeQueueUserWorkItem(new RequestWorkItem(this, request), preferLocal: false);
+
+    /// <summary>Runs one RDS→SM request off the reader.</summary>
+    private sealed class RequestWorkItem(IcpConnection connection, RPCBase request) : IThreadPoolWorkItem
+    {
+        public void Execute() => _ = connection.HandleRequestAsync(request);
+    }
+
+    private async Task HandleRequestAsync(RPCBase request)
+    {
+        try
+        {
+            var context = new IcpRequestContext(this, request.Tag, Generation, Closed);
+            var response = await _dispatcher.DispatchAsync(request, context);
+            await AnswerAsync(response);
+        }
+        catch (Exception ex)
+        {
+            // The dispatcher answers every handler failure itself; this is the link ending.
+            _logger.RequestUnanswered(ex, IcpMessageTypes.NameOf(request.MsgType), request.Tag);
+        }
+        finally
+        {
+            _requestSlots.Release();
+        }
     }
 
     private async ValueTask AnswerHandshakeAsync(RPCBase request)
@@ -124,24 +169,34 @@ public sealed partial class IcpConnection
         {
             _logger.PeerVersionTooNew(Peer, request.VersionInfo.Vmajor, request.VersionInfo.Vminor);
             CloseAfterSending(new IcpProtocolVersionException(request.VersionInfo.Vmajor, request.VersionInfo.Vminor));
+            return;
         }
-    }
 
-    private async Task AnswerWhenDoneAsync(ValueTask<RPCBase> response) => await AnswerAsync(await response);
+        // Only now may our own requests follow: the answer is ahead of them on the wire.
+        BecomeReady();
+    }
 
     private async ValueTask AnswerAsync(RPCBase response)
     {
         try
         {
-            await SendAsync(response, CancellationToken.None);
-            if (_logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
-            {
-                _logger.RequestAnswered(IcpMessageTypes.NameOf(response.MsgType), response.Tag, response.Status.ToString());
-            }
+            await SendAsync(response);
+        }
+        catch (IcpLimitException ex)
+        {
+            // Too large to send: the request still gets its one answer.
+            _logger.ResponseTooLarge(IcpMessageTypes.NameOf(response.MsgType), response.Tag, ex.Message);
+            await SendAsync(RpcMessages.Failure(response.Tag, response.MsgType, RPCStatus.Failed, "response too large"));
         }
         catch (IcpConnectionLostException)
         {
             // The connection ended while the handler ran; there is nobody left to answer.
+            return;
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            _logger.RequestAnswered(IcpMessageTypes.NameOf(response.MsgType), response.Tag, response.Status.ToString());
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using SessionManager.Icp.Errors;
 using SessionManager.Icp.Framing;
 using SessionManager.Icp.Logging;
@@ -9,13 +8,6 @@ namespace SessionManager.Icp.Connection;
 
 public sealed partial class IcpConnection
 {
-    /// <summary>
-    /// The most frame bytes that may wait behind a write in progress. Only an RDS server that
-    /// has stopped reading gets there (the kernel buffer is full and a megabyte more is queued):
-    /// the connection is given up rather than grow without bound.
-    /// </summary>
-    internal const int MaxQueuedBytes = 1024 * 1024;
-
     // Write combining: a sender serializes its frame into _queued under _queueLock; if no write
     // is in progress it becomes the writer and sends what is queued, looping until the queue is
     // empty. Frames queued meanwhile by others go out with the next write, so under load many
@@ -27,11 +19,25 @@ public sealed partial class IcpConnection
     private bool _writing;
     private Exception? _closeAfterSending;
 
+    /// <summary>
+    /// The most frame bytes that may wait behind a write in progress (the frame being added not
+    /// counted): room for two of the largest frames, and never less than 1 MiB. Past it a call
+    /// fails alone; an RDS server that has stopped reading is found by the write's own deadline.
+    /// </summary>
+    internal int MaxQueuedBytes => Math.Max(1024 * 1024, 2 * _options.MaxFrameBytes);
+
     /// <summary>Sends one frame, or queues it behind the write in progress.</summary>
     /// <exception cref="IcpConnectionLostException">the connection is closed or closing.</exception>
-    internal ValueTask SendAsync(RPCBase message, CancellationToken cancellationToken)
+    /// <exception cref="IcpLimitException">the frame is larger than <c>Icp:MaxFrameBytes</c>, or too much is waiting.</exception>
+    internal ValueTask SendAsync(RPCBase message)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        int size = message.CalculateSize();
+        if (size > _options.MaxFrameBytes)
+        {
+            throw new IcpLimitException(
+                $"ICP {IcpMessageTypes.NameOf(message.MsgType)} not sent: its frame of {size} bytes is larger than Icp:MaxFrameBytes ({_options.MaxFrameBytes})");
+        }
+
         lock (_queueLock)
         {
             if ((_abortReason ?? _closeAfterSending) is { } closed)
@@ -39,16 +45,15 @@ public sealed partial class IcpConnection
                 throw new IcpConnectionLostException(IcpMessageTypes.NameOf(message.MsgType), closed);
             }
 
-            IcpFrameCodec.WriteFrame(_queued, message);
+            if (_writing && _queued.WrittenCount > MaxQueuedBytes)
+            {
+                throw new IcpLimitException(
+                    $"ICP {IcpMessageTypes.NameOf(message.MsgType)} not sent: {_queued.WrittenCount} bytes are already waiting to be sent to the RDS server");
+            }
+
+            IcpFrameCodec.WriteFrame(_queued, message, size);
             if (_writing)
             {
-                if (_queued.WrittenCount > MaxQueuedBytes)
-                {
-                    var stalled = new IOException($"RDS server is not reading: {_queued.WrittenCount} bytes of frames are waiting");
-                    ThreadPool.UnsafeQueueUserWorkItem(static s => s.Connection.Abort(s.Reason), (Connection: this, Reason: (Exception)stalled), preferLocal: false);
-                    throw new IcpConnectionLostException(IcpMessageTypes.NameOf(message.MsgType), stalled);
-                }
-
                 return ValueTask.CompletedTask; // the writer in progress takes it along
             }
 
@@ -99,7 +104,21 @@ public sealed partial class IcpConnection
                     await WaitForPeerToReadAsync(write);
                 }
 
-                batch.ResetWrittenCount();
+                // Keep a buffer that grew for a large frame from pinning that memory for ever.
+                if (batch.Capacity > MaxRetainedBuffer)
+                {
+                    lock (_queueLock)
+                    {
+                        if (ReferenceEquals(_sending, batch))
+                        {
+                            _sending = new ArrayBufferWriter<byte>(4096);
+                        }
+                    }
+                }
+                else
+                {
+                    batch.ResetWrittenCount();
+                }
             }
         }
         catch (Exception ex)
@@ -116,16 +135,18 @@ public sealed partial class IcpConnection
         }
     }
 
+    private const int MaxRetainedBuffer = 256 * 1024;
+
     /// <summary>
     /// The socket buffer is full: the RDS server is not reading. Waiting longer than a call may
     /// wait would leave every caller stuck behind it, so the connection is given up.
     /// </summary>
     private async Task WaitForPeerToReadAsync(ValueTask write)
     {
-        long started = Stopwatch.GetTimestamp();
+        long started = _time.GetTimestamp();
         try
         {
-            await write.AsTask().WaitAsync(_options.RequestTimeout);
+            await write.AsTask().WaitAsync(_options.RequestTimeout, _time);
         }
         catch (TimeoutException)
         {

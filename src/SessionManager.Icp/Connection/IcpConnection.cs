@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Net.Sockets;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using SessionManager.Icp.Errors;
@@ -11,35 +11,62 @@ namespace SessionManager.Icp.Connection;
 
 /// <summary>
 /// One live ICP connection to the RDS server: a read loop, a combining writer, the
-/// pending-call table and a single idempotent <see cref="Abort"/>. Requests flow both ways at once and are matched
-/// by tag. Split by concern: this file the lifecycle, <c>.Read.cs</c> the inbound side,
-/// <c>.Write.cs</c> the outbound side.
+/// pending-call table, a periodic tick (timeouts, heartbeat) and a single idempotent
+/// <see cref="Abort"/>. Requests flow both ways at once and are matched by tag. Split by
+/// concern: this file the lifecycle, <c>.Calls.cs</c> SM→RDS calls, timeouts and heartbeat,
+/// <c>.Read.cs</c> the inbound side, <c>.Write.cs</c> the outbound side.
 /// </summary>
 public sealed partial class IcpConnection : IAsyncDisposable
 {
+    private static long s_lastId;
+
     private readonly Stream _transport;
     private readonly IcpOptions _options;
     private readonly IcpRequestDispatcher _dispatcher;
     private readonly ILogger _logger;
-    private readonly PendingCallTable _pending = new();
+    private readonly TimeProvider _time;
+    private readonly IIcpConnectionOwner? _owner;
+    private readonly PendingCallTable _pending;
+    private readonly SemaphoreSlim _requestSlots;
     private readonly CancellationTokenSource _closed = new();
+    private readonly TaskCompletionSource<Exception> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _abortReason;
     private Task? _readLoop;
-    private Timer? _timeoutSweep;
+    private ITimer? _tick;
+    private volatile bool _ready;
 
-    public IcpConnection(Stream transport, PeerCredentials peer, IcpOptions options, IcpRequestDispatcher dispatcher, ILogger logger)
+    public IcpConnection(Stream transport, PeerCredentials peer, IcpOptions options, IcpRequestDispatcher dispatcher, ILogger logger,
+        TimeProvider? time = null, IIcpConnectionOwner? owner = null)
     {
         _transport = transport;
         Peer = peer;
         _options = options;
         _dispatcher = dispatcher;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _owner = owner;
+        _pending = new PendingCallTable(options.MaxPendingCalls);
+        _requestSlots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
+        Id = Interlocked.Increment(ref s_lastId);
+        _lastReceived = _time.GetTimestamp();
     }
+
+    /// <summary>A number for this connection in the logs (unique in the process).</summary>
+    public long Id { get; }
 
     public PeerCredentials Peer { get; }
 
-    /// <summary>How the peer introduced itself; null until its first request.</summary>
+    /// <summary>How the peer introduced itself; null until its handshake (and for a legacy peer).</summary>
     public VersionInfo? PeerVersion { get; private set; }
+
+    /// <summary>The link generation the owner gave this connection when it became ready (0 before).</summary>
+    public long Generation { get; internal set; }
+
+    /// <summary>True once the handshake is answered (or a legacy peer's first request arrived).</summary>
+    public bool IsReady => _ready;
+
+    /// <summary>True once the connection has ended or is ending.</summary>
+    public bool IsAborted => Volatile.Read(ref _abortReason) is not null;
 
     public int PendingCallCount => _pending.Count;
 
@@ -49,15 +76,9 @@ public sealed partial class IcpConnection : IAsyncDisposable
     /// <summary>Completes when the read loop has ended, with the reason the connection ended.</summary>
     public Task<Exception> Completion => _completion.Task;
 
-    private readonly TaskCompletionSource<Exception> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     public void Start()
     {
-        if (_options.RequestTimeout != Timeout.InfiniteTimeSpan)
-        {
-            _timeoutSweep = new Timer(static c => ((IcpConnection)c!).SweepTimeouts(), this, SweepInterval, SweepInterval);
-        }
-
+        _tick = _time.CreateTimer(static c => ((IcpConnection)c!).OnTick(), this, TickInterval, TickInterval);
         _readLoop = Task.Run(ReadLoopAsync);
         _ = _readLoop.ContinueWith(
             _ => _completion.TrySetResult(_abortReason ?? new EndOfStreamException("connection closed")),
@@ -65,79 +86,36 @@ public sealed partial class IcpConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends a request to the RDS server. Completes once the frame is queued for sending, with
-    /// the task of its response envelope (any status). That task ends exactly once: the answer,
-    /// <see cref="IcpTimeoutException"/> after <see cref="IcpOptions.RequestTimeout"/>,
-    /// <see cref="IcpConnectionLostException"/>, or cancellation by the caller.
+    /// Whether the peer has closed its end although the read loop has not seen it yet: the
+    /// socket polls readable with nothing to read. Lets a reconnect that arrives a moment after
+    /// the close be served at once instead of being taken for a second RDS server.
     /// </summary>
-    public async Task<Task<RPCBase>> SendRequestAsync(uint msgType, IMessage request, CancellationToken cancellationToken)
+    public bool ProbePeerGone()
     {
-        // Registered before the frame is written: a fast answer must find its call.
-        var call = _pending.Register(msgType, DeadlineFromNow(_options.RequestTimeout));
+        if (IsAborted)
+        {
+            return true;
+        }
+
+        if (_transport is not NetworkStream { Socket: var socket })
+        {
+            return false;
+        }
+
         try
         {
-            await SendAsync(RpcMessages.Request(call.Tag, msgType, request), cancellationToken);
+            return socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
         }
-        catch
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            _pending.Remove(call);
-            throw;
-        }
-
-        return AwaitResponseAsync(call, cancellationToken);
-    }
-
-    private async Task<RPCBase> AwaitResponseAsync(PendingCall call, CancellationToken cancellationToken)
-    {
-        // The timeout is enforced by SweepTimeouts; only a cancellable caller costs a registration.
-        var registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static (state, token) => ((PendingCall)state!).Cancel(token), call)
-            : default;
-        try
-        {
-            var response = await call.Response;
-            if (_logger.IsEnabled(LogLevel.Debug))
-            {
-                _logger.CallAnswered(IcpMessageTypes.NameOf(call.MsgType), call.Tag, response.Status.ToString(), ElapsedMs(call.StartedAt));
-            }
-
-            return response;
-        }
-        finally
-        {
-            await registration.DisposeAsync();
-            _pending.Remove(call);
+            return true;
         }
     }
-
-    /// <summary>Fails the calls whose deadline has passed (runs on a timer, a few times per timeout).</summary>
-    private void SweepTimeouts()
-    {
-        var expired = _pending.TakeExpired(Stopwatch.GetTimestamp());
-        if (expired is null)
-        {
-            return;
-        }
-
-        foreach (var call in expired)
-        {
-            var name = IcpMessageTypes.NameOf(call.MsgType);
-            _logger.CallTimedOut(name, call.Tag, ElapsedMs(call.StartedAt));
-            call.Fail(new IcpTimeoutException(name, _options.RequestTimeout) { Tag = call.Tag });
-        }
-    }
-
-    private static long DeadlineFromNow(TimeSpan timeout) =>
-        timeout == Timeout.InfiniteTimeSpan ? long.MaxValue
-        : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-
-    /// <summary>How often to look for expired calls: a timeout fires at most this late.</summary>
-    private TimeSpan SweepInterval =>
-        TimeSpan.FromTicks(Math.Clamp(_options.RequestTimeout.Ticks / 10, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromMilliseconds(250).Ticks));
 
     /// <summary>
     /// Closes the connection for <paramref name="reason"/>: the first reason wins, every pending
-    /// call fails with it at once, both loops end. Safe to call from anywhere, any number of times.
+    /// call fails with it at once, the owner frees the link at once, both loops end. Safe to call
+    /// from anywhere, any number of times.
     /// </summary>
     public void Abort(Exception reason)
     {
@@ -146,15 +124,32 @@ public sealed partial class IcpConnection : IAsyncDisposable
             return;
         }
 
-        _timeoutSweep?.Dispose();
+        _tick?.Dispose();
         int failed = _pending.FailAll(reason);
-        _logger.RdsDisconnected(Peer, reason.Message, failed);
+        if (_readLoop is not null)
+        {
+            _logger.RdsDisconnected(Peer, reason.Message, failed);
+        }
 
         // Ending the transport ends the read loop and any write in progress.
         _transport.Dispose();
 
+        // Synchronously: a reconnect accepted right after this must find the link free.
+        _owner?.OnAborted(this, reason);
+
         // Handlers observing Closed must not run inline on whichever loop called Abort.
         ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _closed, preferLocal: false);
+    }
+
+    /// <summary>Closes a connection that was never started (refused at accept): nothing is logged.</summary>
+    public void Refuse(Exception reason)
+    {
+        if (Interlocked.CompareExchange(ref _abortReason, reason, null) is null)
+        {
+            _transport.Dispose();
+            _closed.Dispose();
+            _requestSlots.Dispose();
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -166,5 +161,16 @@ public sealed partial class IcpConnection : IAsyncDisposable
         }
     }
 
-    private static double ElapsedMs(long startedAt) => Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds;
+    private void BecomeReady()
+    {
+        if (_ready || IsAborted)
+        {
+            return;
+        }
+
+        _ready = true;
+        _owner?.OnReady(this);
+    }
+
+    private double ElapsedMs(long startedAt) => _time.GetElapsedTime(startedAt).TotalMilliseconds;
 }

@@ -1,31 +1,87 @@
-using System.Diagnostics;
 using SessionManager.Icp.Protocol;
 
 namespace SessionManager.Icp.Connection;
 
 /// <summary>One SM→RDS request waiting for its response.</summary>
-internal sealed class PendingCall(uint tag, uint msgType, long deadline = long.MaxValue)
+internal sealed class PendingCall
 {
-    // Continuations run on the thread pool, never inline on the read loop that completes them:
-    // an awaiting Thrift handler must not serialize its reply on the ICP reader's thread.
-    private readonly TaskCompletionSource<RPCBase> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Continuations run on the thread pool, never inline on whichever thread completes the call,
+    // unless the caller asked for its reply path to run on the reader (MayCompleteOnReader); then
+    // the TCS runs continuations synchronously and every completion other than the reader's
+    // guarded one is handed to the pool here.
+    private readonly TaskCompletionSource<RPCBase> _completion;
 
-    public uint Tag { get; } = tag;
+    public PendingCall(uint tag, uint msgType, long startedAt, long deadline, TimeSpan timeout, IcpCallOptions options)
+    {
+        Tag = tag;
+        MsgType = msgType;
+        StartedAt = startedAt;
+        Deadline = deadline;
+        Timeout = timeout;
+        MayCompleteOnReader = options.MayCompleteOnReader;
+        IsHeartbeat = options.IsHeartbeat;
+        _completion = new(MayCompleteOnReader ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
-    public uint MsgType { get; } = msgType;
+    public uint Tag { get; }
 
-    public long StartedAt { get; } = Stopwatch.GetTimestamp();
+    public uint MsgType { get; }
 
-    /// <summary>When the call times out, in <see cref="Stopwatch"/> ticks.</summary>
-    public long Deadline { get; } = deadline;
+    /// <summary>When the call was registered, in the connection's TimeProvider timestamps.</summary>
+    public long StartedAt { get; }
+
+    /// <summary>When the call times out, in the connection's TimeProvider timestamps.</summary>
+    public long Deadline { get; }
+
+    public TimeSpan Timeout { get; }
+
+    public bool MayCompleteOnReader { get; }
+
+    public bool IsHeartbeat { get; }
 
     public Task<RPCBase> Response => _completion.Task;
 
-    public bool TryComplete(RPCBase response) => _completion.TrySetResult(response);
+    /// <summary>Completes with the answer; <paramref name="onReaderAndIdle"/>: the reader has nothing more buffered.</summary>
+    public void Complete(RPCBase response, bool onReaderAndIdle)
+    {
+        if (MayCompleteOnReader && !onReaderAndIdle)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Call._completion.TrySetResult(s.Response), (Call: this, Response: response), preferLocal: false);
+            return;
+        }
 
-    public void Cancel(CancellationToken cancellationToken) => _completion.TrySetCanceled(cancellationToken);
+        if (MayCompleteOnReader)
+        {
+            IcpReaderInline.Run(_completion, response);
+            return;
+        }
+
+        _completion.TrySetResult(response);
+    }
+
+    public void Cancel(CancellationToken cancellationToken)
+    {
+        if (MayCompleteOnReader)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Call._completion.TrySetCanceled(s.Token), (Call: this, Token: cancellationToken), preferLocal: false);
+            return;
+        }
+
+        _completion.TrySetCanceled(cancellationToken);
+    }
 
     public void Fail(Exception reason)
+    {
+        if (MayCompleteOnReader)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Call.FailNow(s.Reason), (Call: this, Reason: reason), preferLocal: false);
+            return;
+        }
+
+        FailNow(reason);
+    }
+
+    private void FailNow(Exception reason)
     {
         if (_completion.TrySetException(reason))
         {

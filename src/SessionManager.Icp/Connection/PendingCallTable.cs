@@ -5,14 +5,14 @@ namespace SessionManager.Icp.Connection;
 
 /// <summary>
 /// The SM→RDS calls of one connection that await a response, keyed by tag. A call is
-/// registered before its frame is written (a fast answer must find it) and removed on every
-/// exit. Once the connection is lost the table is closed: all calls fail at once and no new
-/// call can register.
+/// registered before its frame is written (a fast answer must find it); the answer, the
+/// timeout sweep and a failed send each remove it. Once the connection is lost the table is
+/// closed: all calls fail at once and no new call can register.
 /// </summary>
-internal sealed class PendingCallTable
+internal sealed class PendingCallTable(int maxCalls)
 {
     // A plain lock: it is held only for a dictionary operation, never across an await, and
-    // completions run outside it.
+    // completions run outside it. A successful call takes it twice (register, answer).
     private readonly Lock _sync = new();
     private readonly Dictionary<uint, PendingCall> _calls = [];
     private uint _lastTag;
@@ -30,13 +30,20 @@ internal sealed class PendingCallTable
     }
 
     /// <exception cref="IcpConnectionLostException">the table is closed.</exception>
-    public PendingCall Register(uint msgType, long deadline = long.MaxValue)
+    /// <exception cref="IcpLimitException"><c>Icp:MaxPendingCalls</c> calls are already waiting.</exception>
+    public PendingCall Register(uint msgType, long startedAt, long deadline, TimeSpan timeout, in IcpCallOptions options)
     {
         lock (_sync)
         {
             if (_closedReason is not null)
             {
                 throw new IcpConnectionLostException(IcpMessageTypes.NameOf(msgType), _closedReason);
+            }
+
+            if (_calls.Count >= maxCalls)
+            {
+                throw new IcpLimitException(
+                    $"ICP {IcpMessageTypes.NameOf(msgType)} not sent: {maxCalls} calls are already waiting for the RDS server (Icp:MaxPendingCalls)");
             }
 
             // Tags are per connection and wrap after 2^32 calls; skip any still in use.
@@ -47,34 +54,33 @@ internal sealed class PendingCallTable
             }
             while (_calls.ContainsKey(tag));
 
-            var call = new PendingCall(tag, msgType, deadline);
+            var call = new PendingCall(tag, msgType, startedAt, deadline, timeout, options);
             _calls.Add(tag, call);
             return call;
         }
     }
 
-    /// <summary>Completes the call the response answers; false when no call has its tag (late or unknown).</summary>
-    public bool TryComplete(RPCBase response, out PendingCall? call)
+    /// <summary>Takes the call the response answers out of the table; null when no call has its tag (late or unknown).</summary>
+    public PendingCall? TakeAnswered(uint tag)
     {
         lock (_sync)
         {
-            if (!_calls.Remove(response.Tag, out call))
-            {
-                return false;
-            }
+            return _calls.Remove(tag, out var call) ? call : null;
         }
-
-        return call.TryComplete(response);
     }
 
-    public void Remove(PendingCall call)
+    /// <summary>Removes the call if it is still registered; true if it was (so this caller ends it).</summary>
+    public bool Remove(PendingCall call)
     {
         lock (_sync)
         {
             if (_calls.TryGetValue(call.Tag, out var registered) && ReferenceEquals(registered, call))
             {
                 _calls.Remove(call.Tag);
+                return true;
             }
+
+            return false;
         }
     }
 

@@ -59,3 +59,9 @@ public sealed class IcpRemoteFailureException : IcpException
 /// <summary>The answer arrived but its payload does not parse as the expected response.</summary>
 public sealed class IcpBadResponseException(string messageName, Exception inner)
     : IcpException($"RDS server sent an unreadable {messageName} response: {inner.Message}", inner);
+
+/// <summary>
+/// The call was refused before it was sent because a limit of the link would be passed (the
+/// message names the limit and its configuration key). The link itself is unharmed.
+/// </summary>
+public sealed class IcpLimitException(string message) : IcpException(message);

@@ -64,9 +64,11 @@ public static class IcpFrameCodec
     }
 
     /// <summary>Writes header and body straight into the writer's buffer: no intermediate array.</summary>
-    public static void WriteFrame(IBufferWriter<byte> writer, RPCBase message)
+    public static void WriteFrame(IBufferWriter<byte> writer, RPCBase message) => WriteFrame(writer, message, message.CalculateSize());
+
+    /// <summary>As above, with the body size already calculated (<c>message.CalculateSize()</c>).</summary>
+    public static void WriteFrame(IBufferWriter<byte> writer, RPCBase message, int size)
     {
-        int size = message.CalculateSize();
         BinaryPrimitives.WriteUInt32BigEndian(writer.GetSpan(HeaderSize), (uint)size);
         writer.Advance(HeaderSize);
         message.WriteTo(writer);

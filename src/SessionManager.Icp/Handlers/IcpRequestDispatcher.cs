@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
-using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using SessionManager.Icp.Errors;
 using SessionManager.Icp.Framing;
 using SessionManager.Icp.Logging;
 using SessionManager.Icp.Protocol;
@@ -9,24 +9,28 @@ namespace SessionManager.Icp.Handlers;
 
 /// <summary>
 /// Routes RDS→SM requests to their handlers and turns the outcome into the response envelope.
-/// Every request gets exactly one response: unknown types NOTFOUND, handler errors FAILED.
+/// Every request gets exactly one response: unknown types NOTFOUND, handler errors FAILED with
+/// a description that reveals nothing of the daemon's internals (the details go to our log).
 /// </summary>
 public sealed class IcpRequestDispatcher
 {
-    private readonly FrozenDictionary<uint, IIcpRequestHandler> _handlers;
+    /// <summary>What the RDS server is told when a handler fails unexpectedly.</summary>
+    internal const string InternalErrorDescription = "internal error in the session manager";
+
+    private readonly FrozenDictionary<uint, IcpHandlerRegistration> _handlers;
+    private readonly IServiceProvider _services;
     private readonly ILogger<IcpRequestDispatcher> _logger;
 
-    public IcpRequestDispatcher(IEnumerable<IIcpRequestHandler> handlers, ILogger<IcpRequestDispatcher> logger)
+    public IcpRequestDispatcher(IEnumerable<IcpHandlerRegistration> handlers, IServiceProvider services, ILogger<IcpRequestDispatcher> logger)
     {
-        _handlers = handlers.ToFrozenDictionary(h => h.MsgType);
+        _handlers = handlers.GroupBy(h => h.MsgType).ToFrozenDictionary(g => g.Key, g => g.Last());
+        _services = services;
         _logger = logger;
     }
 
-    /// <summary>
-    /// Starts handling; completes synchronously for the common fast handlers so the read loop
-    /// can answer without scheduling anything.
-    /// </summary>
-    public ValueTask<RPCBase> DispatchAsync(RPCBase request, CancellationToken cancellationToken)
+    public bool Handles(uint msgType) => _handlers.ContainsKey(msgType);
+
+    public ValueTask<RPCBase> DispatchAsync(RPCBase request, IcpRequestContext context)
     {
         if (!_handlers.TryGetValue(request.MsgType, out var handler))
         {
@@ -34,26 +38,24 @@ public sealed class IcpRequestDispatcher
             return ValueTask.FromResult(RpcMessages.Failure(request.Tag, request.MsgType, RPCStatus.Notfound, null));
         }
 
-        ValueTask<IMessage> handling;
+        ValueTask<RPCBase> handling;
         try
         {
-            handling = handler.HandleAsync(request.Payload, cancellationToken);
+            handling = handler.HandleAsync(_services, request, context);
         }
         catch (Exception ex)
         {
             return ValueTask.FromResult(HandlerFailed(request, ex));
         }
 
-        return handling.IsCompletedSuccessfully
-            ? ValueTask.FromResult(RpcMessages.Success(request.Tag, request.MsgType, handling.Result))
-            : AwaitHandlerAsync(request, handling);
+        return handling.IsCompletedSuccessfully ? handling : AwaitHandlerAsync(request, handling);
     }
 
-    private async ValueTask<RPCBase> AwaitHandlerAsync(RPCBase request, ValueTask<IMessage> handling)
+    private async ValueTask<RPCBase> AwaitHandlerAsync(RPCBase request, ValueTask<RPCBase> handling)
     {
         try
         {
-            return RpcMessages.Success(request.Tag, request.MsgType, await handling);
+            return await handling;
         }
         catch (Exception ex)
         {
@@ -63,7 +65,9 @@ public sealed class IcpRequestDispatcher
 
     private RPCBase HandlerFailed(RPCBase request, Exception ex)
     {
+        // A request whose payload does not parse is the peer's mistake: say so. Anything else is ours.
+        string description = ex is IcpBadResponseException bad ? $"unreadable request: {bad.InnerException?.Message}" : InternalErrorDescription;
         _logger.HandlerFailed(ex, request.Tag, request.MsgType, IcpMessageTypes.NameOf(request.MsgType));
-        return RpcMessages.Failure(request.Tag, request.MsgType, RPCStatus.Failed, ex.Message);
+        return RpcMessages.Failure(request.Tag, request.MsgType, RPCStatus.Failed, description);
     }
 }

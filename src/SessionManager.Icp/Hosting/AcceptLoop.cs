@@ -5,7 +5,8 @@ namespace SessionManager.Icp.Hosting;
 /// <summary>The accept loop both listeners share: until stopped, hand each new socket over.</summary>
 public static class AcceptLoop
 {
-    public static async Task RunAsync(Socket listener, Action<Socket> accepted, Action<SocketException> failed, CancellationToken stoppingToken)
+    /// <param name="accepted">Serves a new socket. If it throws, the socket is closed and <paramref name="callbackFailed"/> told; the loop goes on.</param>
+    public static async Task RunAsync(Socket listener, Action<Socket> accepted, Action<SocketException> failed, Action<Exception> callbackFailed, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -14,7 +15,7 @@ public static class AcceptLoop
             {
                 socket = await listener.AcceptAsync(stoppingToken);
             }
-            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (stoppingToken.IsCancellationRequested || IsListenerClosed(ex))
             {
                 return; // stopping: the listener was closed or the accept cancelled
             }
@@ -26,7 +27,20 @@ public static class AcceptLoop
                 continue;
             }
 
-            accepted(socket);
+            try
+            {
+                accepted(socket);
+            }
+            catch (Exception ex)
+            {
+                // One connection's failure must not stop the listener (and with it the host).
+                socket.Dispose();
+                callbackFailed(ex);
+            }
         }
     }
+
+    /// <summary>The listener was closed under the accept (shutdown racing the cancellation).</summary>
+    private static bool IsListenerClosed(Exception ex) =>
+        ex is ObjectDisposedException || ex is SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted };
 }

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SessionManager.Icp.Connection;
+using SessionManager.Icp.Errors;
 using SessionManager.Icp.Handlers;
+using SessionManager.Icp.Link;
 using SessionManager.Icp.Logging;
 
 namespace SessionManager.Icp.Hosting;
@@ -15,66 +17,78 @@ namespace SessionManager.Icp.Hosting;
 public sealed class IcpListener : BackgroundService
 {
     private readonly IcpOptions _options;
-    private readonly RdsClient _rds;
+    private readonly RdsLink _link;
     private readonly IcpRequestDispatcher _dispatcher;
+    private readonly TimeProvider _time;
     private readonly ILogger<IcpListener> _logger;
     private readonly ILogger<IcpConnection> _connectionLogger;
+    private readonly HashSet<uint> _allowedUids;
     private Socket? _listener;
     private Task? _serving;
 
-    public IcpListener(IOptions<IcpOptions> options, RdsClient rds, IcpRequestDispatcher dispatcher, ILoggerFactory loggers)
+    public IcpListener(IOptions<IcpOptions> options, RdsLink link, IcpRequestDispatcher dispatcher, TimeProvider time, ILoggerFactory loggers)
     {
         _options = options.Value;
-        _rds = rds;
+        _link = link;
         _dispatcher = dispatcher;
+        _time = time;
         _logger = loggers.CreateLogger<IcpListener>();
         _connectionLogger = loggers.CreateLogger<IcpConnection>();
+        _allowedUids = [.. _options.EffectiveAllowedUids];
     }
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         _listener = UnixSocketBinder.Bind(_options, _logger);
+        if (_allowedUids.Count == 0)
+        {
+            _logger.AnyUidAllowed();
+        }
+
         return base.StartAsync(cancellationToken);
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        AcceptLoop.RunAsync(_listener!, Accept, ex => _logger.AcceptFailed(ex), stoppingToken);
+        AcceptLoop.RunAsync(_listener!, Accept, ex => _logger.AcceptFailed(ex), ex => _logger.AcceptCallbackFailed(ex), stoppingToken);
 
     private void Accept(Socket socket)
     {
         var peer = PeerCredentials.Of(socket);
-        var connection = new IcpConnection(new NetworkStream(socket, ownsSocket: true), peer, _options, _dispatcher, _connectionLogger);
-        if (!_rds.TryAttach(connection))
+        if (_allowedUids.Count > 0 && !_allowedUids.Contains(peer.Uid))
         {
-            // The live connection is not disturbed; the newcomer is closed at once.
-            _logger.SecondConnectionRejected(peer, _rds.Current?.Peer ?? PeerCredentials.Unknown);
+            // Before anything is read from it: an unknown local user is not an RDS server.
+            _logger.PeerUidRefused(peer, peer.Uid);
             socket.Dispose();
             return;
         }
 
-        _logger.RdsConnected(peer);
+        var connection = new IcpConnection(new NetworkStream(socket, ownsSocket: true), peer, _options, _dispatcher, _connectionLogger, _time, _link);
+        if (!_link.TryClaim(connection, out var holder))
+        {
+            // The live connection is not disturbed; the newcomer is closed at once.
+            _logger.SecondConnectionRejected(peer, holder?.Peer ?? PeerCredentials.Unknown);
+            connection.Refuse(new IcpPeerRefusedException("another RDS server is connected"));
+            return;
+        }
+
         connection.Start();
         _serving = ServeAsync(connection);
     }
 
-    private async Task ServeAsync(IcpConnection connection)
+    private static async Task ServeAsync(IcpConnection connection)
     {
         await connection.Completion;
-        _rds.Detach(connection);
         await connection.DisposeAsync();
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // Stop accepting first, so no new RDS connection races the shutdown.
-        _listener?.Dispose();
+        // Stop accepting first (the loop sees the cancellation before the listener closes), so
+        // no new RDS connection races the shutdown and no accept error is logged for it.
         await base.StopAsync(cancellationToken);
+        _listener?.Dispose();
 
-        if (_rds.Current is { } live)
-        {
-            live.Abort(new OperationCanceledException("session manager is shutting down"));
-        }
-
+        _link.Holder?.Abort(new OperationCanceledException("session manager is shutting down"));
         if (_serving is { } serving)
         {
             await serving.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);

@@ -15,8 +15,8 @@ internal static partial class IcpLog
     [LoggerMessage(1002, LogLevel.Warning, "Replaced stale socket file {SocketPath}")]
     public static partial void StaleSocketReplaced(this ILogger logger, string socketPath);
 
-    [LoggerMessage(1003, LogLevel.Information, "RDS server connected ({Peer})")]
-    public static partial void RdsConnected(this ILogger logger, PeerCredentials peer);
+    [LoggerMessage(1003, LogLevel.Information, "RDS server connected ({Peer}), link generation {LinkGeneration}")]
+    public static partial void RdsConnected(this ILogger logger, PeerCredentials peer, long linkGeneration);
 
     [LoggerMessage(1004, LogLevel.Warning, "Rejected a second ICP connection from {Peer}: the RDS server {LivePeer} is connected and only one is served")]
     public static partial void SecondConnectionRejected(this ILogger logger, PeerCredentials peer, PeerCredentials livePeer);
@@ -65,4 +65,31 @@ internal static partial class IcpLog
 
     [LoggerMessage(1019, LogLevel.Warning, "Could not remove socket file {SocketPath}")]
     public static partial void SocketRemoveFailed(this ILogger logger, Exception exception, string socketPath);
+
+    [LoggerMessage(1020, LogLevel.Warning, "{MaxConcurrentRequests} RDS requests are being handled: not reading {MsgTypeName} tag {Tag} and what follows until one finishes (Icp:MaxConcurrentRequests)")]
+    public static partial void RequestBackpressure(this ILogger logger, int maxConcurrentRequests, string msgTypeName, uint tag);
+
+    [LoggerMessage(1021, LogLevel.Error, "Answer to RDS request {MsgTypeName} tag {Tag} could not be sent ({Detail}): answered FAILED")]
+    public static partial void ResponseTooLarge(this ILogger logger, string msgTypeName, uint tag, string detail);
+
+    [LoggerMessage(1022, LogLevel.Warning, "Refused ICP connection from {Peer}: uid {Uid} is not in Icp:AllowedUids")]
+    public static partial void PeerUidRefused(this ILogger logger, PeerCredentials peer, uint uid);
+
+    [LoggerMessage(1023, LogLevel.Warning, "Icp:AllowedUids is empty: any local user may connect as the RDS server")]
+    public static partial void AnyUidAllowed(this ILogger logger);
+
+    [LoggerMessage(1024, LogLevel.Information, "RDS link generation {LinkGeneration} ended ({Peer}): {Reason}")]
+    public static partial void RdsLinkDetached(this ILogger logger, long linkGeneration, PeerCredentials peer, string reason);
+
+    [LoggerMessage(1025, LogLevel.Error, "A subscriber to RDS link events failed on {EventKind} of generation {LinkGeneration}")]
+    public static partial void LinkSubscriberFailed(this ILogger logger, Exception exception, string eventKind, long linkGeneration);
+
+    [LoggerMessage(1026, LogLevel.Error, "Serving a new ICP connection failed; it was closed")]
+    public static partial void AcceptCallbackFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(1027, LogLevel.Information, "ICP connection from {Peer} replaced the previous one, whose peer had already left")]
+    public static partial void StaleConnectionReplaced(this ILogger logger, PeerCredentials peer);
+
+    [LoggerMessage(1028, LogLevel.Debug, "RDS request {MsgTypeName} tag {Tag} not answered: the connection ended")]
+    public static partial void RequestUnanswered(this ILogger logger, Exception exception, string msgTypeName, uint tag);
 }

@@ -1,0 +1,45 @@
+using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
+using SessionManager.Icp.Framing;
+using SessionManager.Icp.Protocol;
+
+namespace SessionManager.Icp.Handlers;
+
+/// <summary>One msgType and how to answer it: the untyped form the dispatcher keeps.</summary>
+public abstract class IcpHandlerRegistration(uint msgType)
+{
+    public uint MsgType { get; } = msgType;
+
+    /// <summary>Parses the payload, runs the handler, builds the response envelope.</summary>
+    internal abstract ValueTask<RPCBase> HandleAsync(IServiceProvider services, RPCBase request, IcpRequestContext context);
+}
+
+internal sealed class TypedHandlerRegistration<TRequest, TResponse, THandler>(uint msgType) : IcpHandlerRegistration(msgType)
+    where TRequest : IMessage<TRequest>, new()
+    where TResponse : class, IMessage
+    where THandler : IIcpRequestHandler<TRequest, TResponse>
+{
+    private THandler? _handler;
+
+    internal override ValueTask<RPCBase> HandleAsync(IServiceProvider services, RPCBase request, IcpRequestContext context)
+    {
+        // The handler is a singleton: resolved once, on first use (handlers may depend on
+        // services that depend on the ICP engine).
+        var handler = _handler ??= services.GetRequiredService<THandler>();
+        var parsed = ProtoReader.Parse<TRequest>(request.Payload, IcpMessageTypes.NameOf(MsgType));
+        var answering = handler.HandleAsync(parsed, context);
+        return answering.IsCompletedSuccessfully
+            ? ValueTask.FromResult(Envelope(request, answering.Result))
+            : AwaitAsync(request, answering);
+    }
+
+    private static async ValueTask<RPCBase> AwaitAsync(RPCBase request, ValueTask<IcpAnswer<TResponse>> answering) =>
+        Envelope(request, await answering);
+
+    private static RPCBase Envelope(RPCBase request, IcpAnswer<TResponse> answer) => answer.Status switch
+    {
+        RPCStatus.Success when answer.Response is not null => RpcMessages.Success(request.Tag, request.MsgType, answer.Response),
+        RPCStatus.Success => RpcMessages.Failure(request.Tag, request.MsgType, RPCStatus.Failed, "handler gave no response"),
+        _ => RpcMessages.Failure(request.Tag, request.MsgType, answer.Status, answer.ErrorDescription),
+    };
+}
