@@ -6,13 +6,13 @@ namespace SessionManager.Benchmarks;
 
 /// <summary>
 /// One call's life in the pending-call table without the wire: registered (new tag, new
-/// PendingCall), completed by its response, removed (a no-op by then, as in
-/// IcpConnection.AwaitResponseAsync's finally).
+/// PendingCall), taken out by its response and completed (the two lock
+/// acquisitions of a successful call).
 /// </summary>
 [MemoryDiagnoser]
 public class PendingCallTableBenchmarks
 {
-    private readonly PendingCallTable _table = new();
+    private readonly PendingCallTable _table = new(4096);
     private readonly RPCBase _response = new()
     {
         IsResponse = true,
@@ -23,10 +23,10 @@ public class PendingCallTableBenchmarks
     [Benchmark]
     public bool RegisterCompleteRemove()
     {
-        var call = _table.Register(SampleMessages.VirtualChannelOpen);
+        var call = _table.Register(SampleMessages.VirtualChannelOpen, 0, long.MaxValue, TimeSpan.FromSeconds(10), default);
         _response.Tag = call.Tag;
-        bool completed = _table.TryComplete(_response, out _);
-        _table.Remove(call);
-        return completed;
+        var answered = _table.TakeAnswered(_response.Tag);
+        answered?.Complete(_response, onReaderAndIdle: false);
+        return answered is not null;
     }
 }

@@ -34,7 +34,7 @@ public class RoundTripBenchmarks
             _rds.SessionManagerEnd,
             PeerCredentials.Unknown,
             new IcpOptions(),
-            new IcpRequestDispatcher([], NullLogger<IcpRequestDispatcher>.Instance),
+            new IcpRequestDispatcher([], EmptyServices.Instance, NullLogger<IcpRequestDispatcher>.Instance),
             NullLogger.Instance);
         _connection.Start();
 
@@ -55,7 +55,7 @@ public class RoundTripBenchmarks
     }
 
     /// <summary>
-    /// One call: await SendRequestAsync, then its response task. With no write in progress the
+    /// One call: CallAsync, then its response task. With no write in progress the
     /// caller writes its own frame, and the in-memory stream takes it at once, so sending
     /// completes synchronously; then no state machine of ours is involved, and Allocated is the
     /// engine's and the fake peer's alone.
@@ -63,8 +63,7 @@ public class RoundTripBenchmarks
     [Benchmark(Baseline = true)]
     public Task<RPCBase> SingleCall()
     {
-        var sending = _connection.SendRequestAsync(SampleMessages.VirtualChannelOpen, _request, _caller.Token);
-        return sending.IsCompletedSuccessfully ? sending.Result : AwaitResponseAsync(sending);
+        return _connection.CallAsync(SampleMessages.VirtualChannelOpen, _request, default, _caller.Token);
     }
 
     /// <summary>64 calls in flight at once (all sent before any answer is awaited); figures are per call.</summary>
@@ -73,7 +72,7 @@ public class RoundTripBenchmarks
     {
         for (int i = 0; i < Batch; i++)
         {
-            _inFlight[i] = await _connection.SendRequestAsync(SampleMessages.VirtualChannelOpen, _request, _caller.Token);
+            _inFlight[i] = _connection.CallAsync(SampleMessages.VirtualChannelOpen, _request, default, _caller.Token);
         }
 
         for (int i = 0; i < Batch; i++)
@@ -81,6 +80,12 @@ public class RoundTripBenchmarks
             await _inFlight[i];
         }
     }
+}
 
-    private static async Task<RPCBase> AwaitResponseAsync(Task<Task<RPCBase>> sending) => await await sending;
+/// <summary>No services: no RDS→SM handlers are needed here.</summary>
+internal sealed class EmptyServices : IServiceProvider
+{
+    public static readonly EmptyServices Instance = new();
+
+    public object? GetService(Type serviceType) => null;
 }

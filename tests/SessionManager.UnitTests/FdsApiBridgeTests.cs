@@ -1,3 +1,4 @@
+using SessionManager.Icp.Link;
 using Microsoft.Extensions.Logging.Abstractions;
 using SessionManager.FdsApi.Handler;
 using SessionManager.FdsApi.Server;
@@ -24,10 +25,11 @@ public sealed class FdsApiBridgeTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _icp = await IcpConnectionHarness.StartAsync();
-        var rds = new RdsClient();
-        Assert.True(rds.TryAttach(_icp.Connection));
-        var deps = new FdsApiDependencies(rds, new IdentitySessionRouting(), new InFlightCalls(), NullLogger<FdsApiHandler>.Instance);
+        var link = new RdsLink(NullLogger<RdsLink>.Instance);
+        _icp = await IcpConnectionHarness.StartAsync(owner: link);
+        await _icp.Peer.HandshakeAsync();
+        Assert.Same(_icp.Connection, link.Current);
+        var deps = new FdsApiDependencies(new RdsClient(link), new IdentitySessionRouting(), new AllowAllCallGate(), new InFlightCalls(), NullLogger<FdsApiHandler>.Instance);
         _handler = new FdsApiHandler(deps, _failures);
     }
 

@@ -130,7 +130,7 @@ public class IcpConnectionTests
     {
         await using var h = await IcpConnectionHarness.StartAsync();
 
-        var pending = await h.Connection.SendRequestAsync(VirtualChannelOpen, OpenRequest(3), CancellationToken.None);
+        var pending = h.Connection.CallAsync(VirtualChannelOpen, OpenRequest(3), default, CancellationToken.None);
         var request = await h.Peer.ReadRequestAsync();
 
         Assert.False(request.IsResponse);
@@ -156,7 +156,7 @@ public class IcpConnectionTests
         var pending = new List<Task<RPCBase>>();
         for (uint id = 1; id <= 4; id++)
         {
-            pending.Add(await h.Connection.SendRequestAsync(VirtualChannelOpen, OpenRequest(id), CancellationToken.None));
+            pending.Add(h.Connection.CallAsync(VirtualChannelOpen, OpenRequest(id), default, CancellationToken.None));
         }
 
         var requests = new List<RPCBase>();
@@ -183,7 +183,7 @@ public class IcpConnectionTests
     public async Task Request_from_the_rds_server_is_answered_while_a_call_to_it_is_pending()
     {
         await using var h = await IcpConnectionHarness.StartAsync();
-        var pending = await h.Connection.SendRequestAsync(VirtualChannelOpen, OpenRequest(1), CancellationToken.None);
+        var pending = h.Connection.CallAsync(VirtualChannelOpen, OpenRequest(1), default, CancellationToken.None);
         var request = await h.Peer.ReadRequestAsync();
 
         // The RDS server numbers its own requests: a request carrying the tag of our pending
@@ -214,7 +214,7 @@ public class IcpConnectionTests
     {
         await using var h = await IcpConnectionHarness.StartAsync(new IcpOptions { RequestTimeout = TimeSpan.FromMilliseconds(200) });
 
-        var pending = await h.Connection.SendRequestAsync(VirtualChannelOpen, OpenRequest(1), CancellationToken.None);
+        var pending = h.Connection.CallAsync(VirtualChannelOpen, OpenRequest(1), default, CancellationToken.None);
         var request = await h.Peer.ReadRequestAsync();
         var ex = await Assert.ThrowsAsync<IcpTimeoutException>(() => pending.WaitAsync(Wait));
 
@@ -225,7 +225,7 @@ public class IcpConnectionTests
         h.Options.RequestTimeout = Wait;
         await h.Peer.AnswerAsync(request, new VirtualChannelOpenResponse { ConnectionString = "late", Instance = 1 });
         h.Peer.Answer = StandardRdsAnswers.Answer;
-        var next = await (await h.Connection.SendRequestAsync(Ping, new PingRequest(), CancellationToken.None)).WaitAsync(Wait);
+        var next = await (h.Connection.CallAsync(Ping, new PingRequest(), default, CancellationToken.None)).WaitAsync(Wait);
 
         Assert.Equal(Ping, next.MsgType);
         Assert.True(ProtoReader.Parse<PingResponse>(next.Payload, "Ping").Pong);
@@ -238,7 +238,7 @@ public class IcpConnectionTests
         await using var h = await IcpConnectionHarness.StartAsync();
         using var cts = new CancellationTokenSource();
 
-        var pending = await h.Connection.SendRequestAsync(VirtualChannelOpen, OpenRequest(1), cts.Token);
+        var pending = h.Connection.CallAsync(VirtualChannelOpen, OpenRequest(1), default, cts.Token);
         await h.Peer.ReadRequestAsync();
         await cts.CancelAsync();
 
@@ -255,7 +255,7 @@ public class IcpConnectionTests
         var pending = new List<Task<RPCBase>>();
         for (uint id = 1; id <= 3; id++)
         {
-            pending.Add(await h.Connection.SendRequestAsync(VirtualChannelOpen, OpenRequest(id), CancellationToken.None));
+            pending.Add(h.Connection.CallAsync(VirtualChannelOpen, OpenRequest(id), default, CancellationToken.None));
             await h.Peer.ReadRequestAsync();
         }
 
@@ -328,10 +328,8 @@ public class IcpConnectionTests
         var reason = new IOException("listener stopping");
 
         h.Connection.Abort(reason);
-        var call = h.Connection.SendRequestAsync(Ping, new PingRequest(), CancellationToken.None);
+        var ex = Assert.Throws<IcpConnectionLostException>(() => { _ = h.Connection.CallAsync(Ping, new PingRequest(), default); });
 
-        Assert.True(call.IsFaulted);
-        var ex = await Assert.ThrowsAsync<IcpConnectionLostException>(() => call);
         Assert.Equal("RDS connection lost during ICP Ping: listener stopping", ex.Message);
         Assert.Same(reason, await h.ClosedAsync());
         await h.Peer.Closed.WaitAsync(Wait);
@@ -341,7 +339,7 @@ public class IcpConnectionTests
     public async Task Slow_handler_does_not_delay_the_answer_to_a_later_request()
     {
         var slow = new GatedHandler((uint)MsgType.DisconnectUserSession);
-        await using var h = await IcpConnectionHarness.StartAsync(null, slow);
+        await using var h = await IcpConnectionHarness.StartAsync(null, null, null, slow.Registration);
 
         await h.Peer.SendAsync(RpcMessages.Request(10, (uint)MsgType.DisconnectUserSession, new DisconnectUserSessionRequest { ConnectionId = 5 }));
         await slow.Entered.Task.WaitAsync(Wait);
@@ -362,10 +360,10 @@ public class IcpConnectionTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task Handler_that_throws_is_answered_failed_with_the_exception_message(bool throwsSynchronously)
+    public async Task Handler_that_throws_is_answered_failed_without_revealing_the_exception(bool throwsSynchronously)
     {
         var failing = new ThrowingHandler((uint)MsgType.IsChannelAllowed, throwsSynchronously, "channel policy unavailable");
-        await using var h = await IcpConnectionHarness.StartAsync(null, failing);
+        await using var h = await IcpConnectionHarness.StartAsync(null, null, null, failing.Registration);
 
         await h.Peer.SendAsync(RpcMessages.Request(20, (uint)MsgType.IsChannelAllowed, new IsChannelAllowedRequest { ChannelName = "rdpdr" }));
         var answer = await h.Peer.ReadResponseAsync();
@@ -373,34 +371,34 @@ public class IcpConnectionTests
         Assert.Equal(20u, answer.Tag);
         Assert.True(answer.IsResponse);
         Assert.Equal(RPCStatus.Failed, answer.Status);
-        Assert.Equal("channel policy unavailable", answer.ErrorDescription);
+        Assert.Equal("internal error in the session manager", answer.ErrorDescription);
         await AssertPingAnsweredAsync(h);
     }
 
     /// <summary>Answers only when the test releases it.</summary>
-    private sealed class GatedHandler(uint msgType) : IIcpRequestHandler
+    private sealed class GatedHandler(uint msgType) : IIcpRequestHandler<DisconnectUserSessionRequest, DisconnectUserSessionResponse>
     {
         public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public TaskCompletionSource<IMessage> Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<DisconnectUserSessionResponse> Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public uint MsgType => msgType;
+        public IcpHandlerRegistration Registration => new IcpHandlerInstance<DisconnectUserSessionRequest, DisconnectUserSessionResponse>(msgType, this);
 
-        public async ValueTask<IMessage> HandleAsync(ByteString payload, CancellationToken cancellationToken)
+        public async ValueTask<IcpAnswer<DisconnectUserSessionResponse>> HandleAsync(DisconnectUserSessionRequest request, IcpRequestContext context)
         {
             Entered.TrySetResult();
-            return await Release.Task.WaitAsync(cancellationToken);
+            return await Release.Task.WaitAsync(context.LinkClosed);
         }
     }
 
-    private sealed class ThrowingHandler(uint msgType, bool synchronously, string message) : IIcpRequestHandler
+    private sealed class ThrowingHandler(uint msgType, bool synchronously, string message) : IIcpRequestHandler<IsChannelAllowedRequest, IsChannelAllowedResponse>
     {
-        public uint MsgType => msgType;
+        public IcpHandlerRegistration Registration => new IcpHandlerInstance<IsChannelAllowedRequest, IsChannelAllowedResponse>(msgType, this);
 
-        public ValueTask<IMessage> HandleAsync(ByteString payload, CancellationToken cancellationToken) =>
+        public ValueTask<IcpAnswer<IsChannelAllowedResponse>> HandleAsync(IsChannelAllowedRequest request, IcpRequestContext context) =>
             synchronously ? throw new InvalidOperationException(message) : FailLaterAsync();
 
-        private async ValueTask<IMessage> FailLaterAsync()
+        private async ValueTask<IcpAnswer<IsChannelAllowedResponse>> FailLaterAsync()
         {
             await Task.Yield();
             throw new InvalidOperationException(message);

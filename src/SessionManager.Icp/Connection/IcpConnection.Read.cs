@@ -163,17 +163,22 @@ public sealed partial class IcpConnection
             _logger.HandshakeCompleted(Peer, request.VersionInfo.Vmajor, request.VersionInfo.Vminor);
         }
 
-        await AnswerAsync(RpcMessages.HandshakeAnswer(request.Tag));
-
-        if (request.VersionInfo is not null && request.VersionInfo.Vmajor > IcpMessageTypes.VersionMajor)
+        bool tooNew = request.VersionInfo is not null && request.VersionInfo.Vmajor > IcpMessageTypes.VersionMajor;
+        try
         {
-            _logger.PeerVersionTooNew(Peer, request.VersionInfo.Vmajor, request.VersionInfo.Vminor);
-            CloseAfterSending(new IcpProtocolVersionException(request.VersionInfo.Vmajor, request.VersionInfo.Vminor));
+            // Our own requests may follow only behind the answer: ready as it is queued.
+            await SendAsync(RpcMessages.HandshakeAnswer(request.Tag), readyOnceQueued: !tooNew);
+        }
+        catch (IcpConnectionLostException)
+        {
             return;
         }
 
-        // Only now may our own requests follow: the answer is ahead of them on the wire.
-        BecomeReady();
+        if (tooNew)
+        {
+            _logger.PeerVersionTooNew(Peer, request.VersionInfo!.Vmajor, request.VersionInfo.Vminor);
+            CloseAfterSending(new IcpProtocolVersionException(request.VersionInfo.Vmajor, request.VersionInfo.Vminor));
+        }
     }
 
     private async ValueTask AnswerAsync(RPCBase response)

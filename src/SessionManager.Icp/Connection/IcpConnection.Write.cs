@@ -29,7 +29,12 @@ public sealed partial class IcpConnection
     /// <summary>Sends one frame, or queues it behind the write in progress.</summary>
     /// <exception cref="IcpConnectionLostException">the connection is closed or closing.</exception>
     /// <exception cref="IcpLimitException">the frame is larger than <c>Icp:MaxFrameBytes</c>, or too much is waiting.</exception>
-    internal ValueTask SendAsync(RPCBase message)
+    internal ValueTask SendAsync(RPCBase message) => SendAsync(message, readyOnceQueued: false);
+
+    /// <param name="readyOnceQueued">The handshake answer: the connection becomes ready in the same
+    /// step as the answer is queued, so the peer never sees the answer before calls can flow, and
+    /// no request of ours can be queued ahead of it.</param>
+    private ValueTask SendAsync(RPCBase message, bool readyOnceQueued)
     {
         int size = message.CalculateSize();
         if (size > _options.MaxFrameBytes)
@@ -52,6 +57,11 @@ public sealed partial class IcpConnection
             }
 
             IcpFrameCodec.WriteFrame(_queued, message, size);
+            if (readyOnceQueued)
+            {
+                BecomeReady();
+            }
+
             if (_writing)
             {
                 return ValueTask.CompletedTask; // the writer in progress takes it along

@@ -29,17 +29,39 @@ internal sealed class TypedHandlerRegistration<TRequest, TResponse, THandler>(ui
         var parsed = ProtoReader.Parse<TRequest>(request.Payload, IcpMessageTypes.NameOf(MsgType));
         var answering = handler.HandleAsync(parsed, context);
         return answering.IsCompletedSuccessfully
-            ? ValueTask.FromResult(Envelope(request, answering.Result))
+            ? ValueTask.FromResult(IcpEnvelopes.Of(request, answering.Result))
             : AwaitAsync(request, answering);
     }
 
     private static async ValueTask<RPCBase> AwaitAsync(RPCBase request, ValueTask<IcpAnswer<TResponse>> answering) =>
-        Envelope(request, await answering);
+        IcpEnvelopes.Of(request, await answering);
+}
 
-    private static RPCBase Envelope(RPCBase request, IcpAnswer<TResponse> answer) => answer.Status switch
+/// <summary>A handler given as an instance (tests, and handlers built by hand).</summary>
+public sealed class IcpHandlerInstance<TRequest, TResponse>(uint msgType, IIcpRequestHandler<TRequest, TResponse> handler) : IcpHandlerRegistration(msgType)
+    where TRequest : IMessage<TRequest>, new()
+    where TResponse : class, IMessage
+{
+    internal override ValueTask<RPCBase> HandleAsync(IServiceProvider services, RPCBase request, IcpRequestContext context)
     {
-        RPCStatus.Success when answer.Response is not null => RpcMessages.Success(request.Tag, request.MsgType, answer.Response),
-        RPCStatus.Success => RpcMessages.Failure(request.Tag, request.MsgType, RPCStatus.Failed, "handler gave no response"),
-        _ => RpcMessages.Failure(request.Tag, request.MsgType, answer.Status, answer.ErrorDescription),
-    };
+        var parsed = ProtoReader.Parse<TRequest>(request.Payload, IcpMessageTypes.NameOf(MsgType));
+        var answering = handler.HandleAsync(parsed, context);
+        return answering.IsCompletedSuccessfully
+            ? ValueTask.FromResult(IcpEnvelopes.Of(request, answering.Result))
+            : AwaitAsync(request, answering);
+    }
+
+    private static async ValueTask<RPCBase> AwaitAsync(RPCBase request, ValueTask<IcpAnswer<TResponse>> answering) =>
+        IcpEnvelopes.Of(request, await answering);
+}
+
+internal static class IcpEnvelopes
+{
+    public static RPCBase Of<TResponse>(RPCBase request, IcpAnswer<TResponse> answer)
+        where TResponse : class, IMessage => answer.Status switch
+        {
+            RPCStatus.Success when answer.Response is not null => RpcMessages.Success(request.Tag, request.MsgType, answer.Response),
+            RPCStatus.Success => RpcMessages.Failure(request.Tag, request.MsgType, RPCStatus.Failed, "handler gave no response"),
+            _ => RpcMessages.Failure(request.Tag, request.MsgType, answer.Status, answer.ErrorDescription),
+        };
 }

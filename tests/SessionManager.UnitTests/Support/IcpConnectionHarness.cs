@@ -1,8 +1,10 @@
+using SessionManager.Icp.Link;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using SessionManager.Icp;
 using SessionManager.Icp.Connection;
 using SessionManager.Icp.Handlers;
+using SessionManager.Icp.Protocol;
 using SessionManager.Testing;
 
 namespace SessionManager.UnitTests.Support;
@@ -32,7 +34,7 @@ public sealed class IcpConnectionHarness : IAsyncDisposable
     /// <summary>The connection reads this instance each time, so a test may change it between calls.</summary>
     public IcpOptions Options { get; }
 
-    public static async Task<IcpConnectionHarness> StartAsync(IcpOptions? options = null, params IIcpRequestHandler[] extraHandlers)
+    public static async Task<IcpConnectionHarness> StartAsync(IcpOptions? options = null, TimeProvider? time = null, IIcpConnectionOwner? owner = null, params IcpHandlerRegistration[] extraHandlers)
     {
         options ??= new IcpOptions();
         string directory = Path.Combine(Path.GetTempPath(), "smut-" + Guid.NewGuid().ToString("N")[..12]);
@@ -46,8 +48,13 @@ public sealed class IcpConnectionHarness : IAsyncDisposable
         var peer = await FakeRdsPeer.ConnectAsync(path).WaitAsync(Wait);
         var accepted = await accepting.WaitAsync(Wait);
 
-        var dispatcher = new IcpRequestDispatcher([new PingHandler(), .. extraHandlers], NullLogger<IcpRequestDispatcher>.Instance);
-        var connection = new IcpConnection(new NetworkStream(accepted, ownsSocket: true), PeerCredentials.Unknown, options, dispatcher, NullLogger.Instance);
+        var dispatcher = new IcpRequestDispatcher([new IcpHandlerInstance<PingRequest, PingResponse>((uint)MsgType.Ping, new PingHandler()), .. extraHandlers], EmptyServices.Instance, NullLogger<IcpRequestDispatcher>.Instance);
+        var connection = new IcpConnection(new NetworkStream(accepted, ownsSocket: true), PeerCredentials.Unknown, options, dispatcher, NullLogger.Instance, time, owner);
+        if (owner is RdsLink link && !link.TryClaim(connection, out _))
+        {
+            throw new InvalidOperationException("the link is held by another connection");
+        }
+
         connection.Start();
         return new IcpConnectionHarness(directory, connection, peer, options);
     }
@@ -68,4 +75,12 @@ public sealed class IcpConnectionHarness : IAsyncDisposable
             // best effort: it lives in the temp directory
         }
     }
+}
+
+/// <summary>No services: the handlers in these tests are instances.</summary>
+internal sealed class EmptyServices : IServiceProvider
+{
+    public static readonly EmptyServices Instance = new();
+
+    public object? GetService(Type serviceType) => null;
 }
