@@ -106,6 +106,9 @@ public sealed class FakeRdsPeer : IAsyncDisposable
     public async Task<RPCBase> ReadResponseAsync(TimeSpan? timeout = null) =>
         await _responses.Reader.ReadAsync().AsTask().WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
 
+    /// <summary>Whether a response has arrived that no one has read yet (a check that reads nothing).</summary>
+    public bool HasUnreadResponse => _responses.Reader.TryPeek(out _);
+
     /// <summary>Half-closes our side: the daemon sees EOF (e.g. after a truncated frame).</summary>
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 
