@@ -122,10 +122,12 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
 # The value of key=value in a line of key=value pairs.
 field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
-# The median of the numeric arguments (others, such as n/a, are left out), or n/a.
+# The median of the numeric arguments (others, such as n/a, are left out; of an even count,
+# the mean of the middle two), or n/a.
 median() {
-  printf '%s\n' "$@" | awk '/^-?[0-9.]+$/' | sort -g |
-    awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }'
+  printf '%s\n' "$@" | awk '/^-?[0-9.]+$/' | sort -g | awk '{ v[NR] = $1 } END {
+    if (!NR) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]
+    else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN { num = "^-?[0-9.]+$"
