@@ -15,7 +15,10 @@
 // any connection is closed), divided by the calls counted; _cores is the same CPU time over
 // the window's wall time. Read through clock_getcpuclockid (ns), or /proc/PID/stat
 // utime+stime (clock ticks) where that clock is not available; "n/a" when neither is
-// readable (the process is gone). An error is a failed call (exception) or an
+// readable (the process is gone). With --cpu, also cpu_other_cores=<k>: the busy time of all
+// CPUs (/proc/stat user+nice+system+irq+softirq) over the window less that of the processes
+// measured, in cores: what else was running (other programs, interrupt time not charged to
+// a process). An error is a failed call (exception) or an
 // answer with an empty pipeName: the daemon's negative answer, which would otherwise pass
 // for a fast success without the ICP round trip being measured.
 // Exit status 0 when at least one call succeeded, 1 otherwise (the line is printed anyway).
@@ -145,13 +148,26 @@ int64_t process_cpu_ns(pid_t pid)
     return (utime + stime) * (1'000'000'000 / sysconf(_SC_CLK_TCK));
 }
 
+// Busy time of all CPUs together in ns, or -1.
+int64_t machine_busy_ns()
+{
+    std::ifstream stat("/proc/stat");
+    std::string cpu;
+    int64_t user, nice, system, idle, iowait, irq, softirq;
+    if (!(stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq) || cpu != "cpu")
+        return -1;
+    return (user + nice + system + irq + softirq) * (1'000'000'000 / sysconf(_SC_CLK_TCK));
+}
+
 struct CpuSample {
     std::vector<int64_t> ns; // this process first, then the --cpu processes in order
+    int64_t machine_ns = -1;
 };
 
 CpuSample sample_cpu(const Options& o)
 {
     CpuSample s;
+    s.machine_ns = machine_busy_ns();
     s.ns.push_back(process_cpu_ns(getpid()));
     for (const auto& [name, pid] : o.cpu)
         s.ns.push_back(process_cpu_ns(pid));
@@ -273,16 +289,28 @@ int main(int argc, char** argv)
     std::printf("calls=%zu seconds=%.3f calls_per_s=%.1f p50_us=%.1f p99_us=%.1f errors=%" PRIu64,
                 all.size(), seconds, static_cast<double>(all.size()) / seconds,
                 percentile_us(all, 0.50), percentile_us(all, 0.99), errors);
+    bool all_read = cpu_until.machine_ns >= cpu_from.machine_ns && cpu_from.machine_ns >= 0;
+    int64_t measured_ns = 0;
     for (size_t i = 0; i < cpu_from.ns.size(); ++i) {
         const char* name = i == 0 ? "client" : o.cpu[i - 1].first.c_str();
         int64_t from = cpu_from.ns[i], until = cpu_until.ns[i];
         if (from < 0 || until < from || all.empty() || cpu_wall_s <= 0) {
             std::printf(" cpu_%s_us=n/a cpu_%s_cores=n/a", name, name);
+            all_read = false;
             continue;
         }
+        measured_ns += until - from;
         double cpu_s = static_cast<double>(until - from) / 1e9;
         std::printf(" cpu_%s_us=%.2f cpu_%s_cores=%.3f", name,
                     cpu_s * 1e6 / static_cast<double>(all.size()), name, cpu_s / cpu_wall_s);
+    }
+    if (!o.cpu.empty()) {
+        if (all_read && cpu_wall_s > 0)
+            std::printf(" cpu_other_cores=%.3f",
+                        static_cast<double>(cpu_until.machine_ns - cpu_from.machine_ns - measured_ns)
+                            / 1e9 / cpu_wall_s);
+        else
+            std::printf(" cpu_other_cores=n/a");
     }
     std::printf("\n");
     return all.empty() ? 1 : 0;

@@ -149,6 +149,7 @@ wait_for_line() {
   return 1
 }
 
+load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 say "SessionManager end-to-end benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs," \
   "${seconds} s per run after ${warmup} s warmup, median of ${runs} runs" \
   "(load runs about $(awk -v n="${#thread_counts[@]}" -v r="$runs" -v s="$seconds" -v w="$warmup" \
@@ -223,7 +224,7 @@ for n in "${thread_counts[@]}"; do
         cpu_keys=(cpu_single_us)
       fi
       say "  threads=$n $side run $i: $line"
-      for key in calls_per_s p50_us p99_us cpu_client_us "${cpu_keys[@]}"; do
+      for key in calls_per_s p50_us p99_us cpu_client_us cpu_other_cores "${cpu_keys[@]}"; do
         m[$side.$key]+=" $(field "$key" "$line")"
       done
       if [[ $side == daemon ]]; then
@@ -239,11 +240,12 @@ for n in "${thread_counts[@]}"; do
     "${m[single.calls_per_s]}" "${m[single.p50_us]}" "${m[single.p99_us]}" \
     "$(ratio "${m[daemon.calls_per_s]}" "${m[single.calls_per_s]}")" \
     "$(ratio "${m[daemon.p99_us]}" "${m[single.p99_us]}")" "$errors")")
-  cpu_rows+=("$(printf '%7s %9s %9s %9s %9s %9s %9s %10s %11s' "$n" \
+  cpu_rows+=("$(printf '%7s %9s %9s %9s %9s %9s %9s %10s %11s %8s %8s' "$n" \
     "${m[daemon.cpu_daemon_us]}" "${m[daemon.cpu_rds_us]}" "${m[daemon.cpu_path_us]}" \
     "${m[daemon.cpu_client_us]}" "${m[single.cpu_single_us]}" "${m[single.cpu_client_us]}" \
     "$(ratio "${m[daemon.cpu_daemon_us]}" "${m[single.cpu_single_us]}")" \
-    "$(ratio "${m[daemon.cpu_path_us]}" "${m[single.cpu_single_us]}")")")
+    "$(ratio "${m[daemon.cpu_path_us]}" "${m[single.cpu_single_us]}")" \
+    "${m[daemon.cpu_other_cores]}" "${m[single.cpu_other_cores]}")")
 done
 
 kill -0 "$daemon_pid" 2>/dev/null || say "warning: the daemon exited during the run; see $build/daemon.log"
@@ -255,7 +257,10 @@ say "$(printf '%7s %12s %9s %9s %12s %9s %9s %9s %9s %8s' threads daemon/s d_p50
 for row in "${rows[@]}"; do say "$row"; done
 say ""
 say "CPU per call (medians; us of user+system CPU, all threads, per counted call, over the"
-say "measured window; d_ = through the daemon, s_ = single-hop; d+rds = daemon + fake RDS):"
-say "$(printf '%7s %9s %9s %9s %9s %9s %9s %10s %11s' threads daemon fake_rds d+rds d_client \
-  single s_client ratio_cpu ratio_d+rds)"
+say "measured window; d_ = through the daemon, s_ = single-hop; d+rds = daemon + fake RDS;"
+say "other: cores busy with anything else meanwhile, other programs included):"
+say "$(printf '%7s %9s %9s %9s %9s %9s %9s %10s %11s %8s %8s' threads daemon fake_rds d+rds \
+  d_client single s_client ratio_cpu ratio_d+rds d_other s_other)"
 for row in "${cpu_rows[@]}"; do say "$row"; done
+say ""
+say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (at the start: $load_at_start)"
