@@ -2,10 +2,23 @@
 // library (one framed binary connection per thread).
 //
 //   load_client --host H --port P --threads N --seconds S [--warmup-seconds W]
+//               [--cpu NAME=PID]...
 //
 // Prints one line:
 //   calls=<n> seconds=<s> calls_per_s=<x> p50_us=<a> p99_us=<b> errors=<e>
-// counting only calls started after the warmup. An error is a failed call (exception) or an
+//   [cpu_client_us=<c> cpu_client_cores=<k> cpu_NAME_us=<c> cpu_NAME_cores=<k>...]
+// counting only calls started after the warmup.
+//
+// CPU per call: the user+system CPU time of this process (cpu_client_*) and of each --cpu
+// process, all threads including those that exited, read at the start of the measured window
+// (the end of the warmup) and at its end (when every thread has finished its last call, before
+// any connection is closed), divided by the calls counted; _cores is the same CPU time over
+// the window's wall time. Read through clock_getcpuclockid (ns), or /proc/PID/stat
+// utime+stime (clock ticks) where that clock is not available; "n/a" when neither is
+// readable (the process is gone). With --cpu, also cpu_other_cores=<k>: the busy time of all
+// CPUs (/proc/stat user+nice+system+irq+softirq) over the window less that of the processes
+// measured, in cores: what else was running (other programs, interrupt time not charged to
+// a process). An error is a failed call (exception) or an
 // answer with an empty pipeName: the daemon's negative answer, which would otherwise pass
 // for a fast success without the ICP round trip being measured.
 // Exit status 0 when at least one call succeeded, 1 otherwise (the line is printed anyway).
@@ -16,11 +29,19 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iterator>
 #include <latch>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
@@ -40,6 +61,7 @@ struct Options {
     int threads = 1;
     double seconds = 5;
     double warmup = 1;
+    std::vector<std::pair<std::string, pid_t>> cpu; // --cpu NAME=PID, in order
 };
 
 // Set by main before the threads are released, read-only afterwards.
@@ -65,7 +87,7 @@ struct ThreadResult {
 [[noreturn]] void usage()
 {
     std::fprintf(stderr, "usage: load_client --host H --port P --threads N --seconds S "
-                         "[--warmup-seconds W]\n");
+                         "[--warmup-seconds W] [--cpu NAME=PID]...\n");
     std::exit(1);
 }
 
@@ -87,6 +109,13 @@ Options parse_args(int argc, char** argv)
             o.seconds = std::atof(value);
         else if (flag == "--warmup-seconds")
             o.warmup = std::atof(value);
+        else if (flag == "--cpu") {
+            const char* eq = std::strchr(value, '=');
+            // "client" is this process's own name in the output.
+            if (!eq || eq == value || std::string(value, eq) == "client" || std::atoi(eq + 1) <= 0)
+                usage();
+            o.cpu.emplace_back(std::string(value, eq), static_cast<pid_t>(std::atoi(eq + 1)));
+        }
         else
             usage();
     }
@@ -95,8 +124,58 @@ Options parse_args(int argc, char** argv)
     return o;
 }
 
+// CPU time (user + system, every thread of the process, exited ones too) in ns, or -1.
+int64_t process_cpu_ns(pid_t pid)
+{
+    clockid_t clock;
+    timespec ts{};
+    if (clock_getcpuclockid(pid, &clock) == 0 && clock_gettime(clock, &ts) == 0)
+        return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // Fields after the command name, which is in parentheses and may hold spaces: state is
+    // field 3, utime and stime fields 14 and 15.
+    auto paren = text.rfind(')');
+    if (paren == std::string::npos)
+        return -1;
+    std::istringstream fields(text.substr(paren + 1));
+    std::string skip;
+    for (int field = 3; field <= 13; ++field)
+        fields >> skip;
+    int64_t utime = 0, stime = 0;
+    if (!(fields >> utime >> stime))
+        return -1;
+    return (utime + stime) * (1'000'000'000 / sysconf(_SC_CLK_TCK));
+}
+
+// Busy time of all CPUs together in ns, or -1.
+int64_t machine_busy_ns()
+{
+    std::ifstream stat("/proc/stat");
+    std::string cpu;
+    int64_t user, nice, system, idle, iowait, irq, softirq;
+    if (!(stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq) || cpu != "cpu")
+        return -1;
+    return (user + nice + system + irq + softirq) * (1'000'000'000 / sysconf(_SC_CLK_TCK));
+}
+
+struct CpuSample {
+    std::vector<int64_t> ns; // this process first, then the --cpu processes in order
+    int64_t machine_ns = -1;
+};
+
+CpuSample sample_cpu(const Options& o)
+{
+    CpuSample s;
+    s.machine_ns = machine_busy_ns();
+    s.ns.push_back(process_cpu_ns(getpid()));
+    for (const auto& [name, pid] : o.cpu)
+        s.ns.push_back(process_cpu_ns(pid));
+    return s;
+}
+
 void run_thread(const Options& o, const Window& window, std::latch& connected,
-                std::latch& go, ThreadResult& result)
+                std::latch& go, std::latch& finished, std::latch& release, ThreadResult& result)
 {
     auto socket = std::make_shared<TSocket>(o.host, o.port);
     auto transport = std::make_shared<TFramedTransport>(socket);
@@ -141,6 +220,10 @@ void run_thread(const Options& o, const Window& window, std::latch& connected,
         }
     }
     result.finished = Clock::now();
+    // The connection stays open until main has read the CPU counters: closing it is not part
+    // of the measured window.
+    finished.count_down();
+    release.wait();
 }
 
 // Nearest-rank percentile of sorted values.
@@ -162,11 +245,13 @@ int main(int argc, char** argv)
     std::vector<ThreadResult> results(static_cast<size_t>(o.threads));
     std::latch connected(o.threads);
     std::latch go(1);
+    std::latch finished(o.threads);
+    std::latch release(1);
     Window window;
     std::vector<std::thread> threads;
     for (auto& r : results)
         threads.emplace_back(run_thread, std::cref(o), std::cref(window), std::ref(connected),
-                             std::ref(go), std::ref(r));
+                             std::ref(go), std::ref(finished), std::ref(release), std::ref(r));
 
     connected.wait();
     auto to_duration = [](double s) {
@@ -175,6 +260,13 @@ int main(int argc, char** argv)
     window.measure_from = Clock::now() + to_duration(o.warmup);
     window.until = window.measure_from + to_duration(o.seconds);
     go.count_down();
+    std::this_thread::sleep_until(window.measure_from);
+    CpuSample cpu_from = sample_cpu(o);
+    Clock::time_point cpu_wall_from = Clock::now();
+    finished.wait();
+    CpuSample cpu_until = sample_cpu(o);
+    double cpu_wall_s = std::chrono::duration<double>(Clock::now() - cpu_wall_from).count();
+    release.count_down();
     for (auto& t : threads)
         t.join();
 
@@ -194,9 +286,32 @@ int main(int argc, char** argv)
     std::sort(all.begin(), all.end());
     // Calls started before the deadline finish after it, so the window ends at the last one.
     double seconds = std::chrono::duration<double>(last - window.measure_from).count();
-    std::printf("calls=%zu seconds=%.3f calls_per_s=%.1f p50_us=%.1f p99_us=%.1f errors=%" PRIu64
-                "\n",
+    std::printf("calls=%zu seconds=%.3f calls_per_s=%.1f p50_us=%.1f p99_us=%.1f errors=%" PRIu64,
                 all.size(), seconds, static_cast<double>(all.size()) / seconds,
                 percentile_us(all, 0.50), percentile_us(all, 0.99), errors);
+    bool all_read = cpu_until.machine_ns >= cpu_from.machine_ns && cpu_from.machine_ns >= 0;
+    int64_t measured_ns = 0;
+    for (size_t i = 0; i < cpu_from.ns.size(); ++i) {
+        const char* name = i == 0 ? "client" : o.cpu[i - 1].first.c_str();
+        int64_t from = cpu_from.ns[i], until = cpu_until.ns[i];
+        if (from < 0 || until < from || all.empty() || cpu_wall_s <= 0) {
+            std::printf(" cpu_%s_us=n/a cpu_%s_cores=n/a", name, name);
+            all_read = false;
+            continue;
+        }
+        measured_ns += until - from;
+        double cpu_s = static_cast<double>(until - from) / 1e9;
+        std::printf(" cpu_%s_us=%.2f cpu_%s_cores=%.3f", name,
+                    cpu_s * 1e6 / static_cast<double>(all.size()), name, cpu_s / cpu_wall_s);
+    }
+    if (!o.cpu.empty()) {
+        if (all_read && cpu_wall_s > 0)
+            std::printf(" cpu_other_cores=%.3f",
+                        static_cast<double>(cpu_until.machine_ns - cpu_from.machine_ns - measured_ns)
+                            / 1e9 / cpu_wall_s);
+        else
+            std::printf(" cpu_other_cores=n/a");
+    }
+    std::printf("\n");
     return all.empty() ? 1 : 0;
 }
