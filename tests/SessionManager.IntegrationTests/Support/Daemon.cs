@@ -35,7 +35,10 @@ public sealed class Daemon : IAsyncDisposable
 
     public RdsClient Rds => _host.Services.GetRequiredService<RdsClient>();
 
-    public static async Task<Daemon> StartAsync(params string[] settings)
+    public static Task<Daemon> StartAsync(params string[] settings) => StartAsync(null, settings);
+
+    /// <param name="configure">Replaces services before the host is built (e.g. a routing or a call gate).</param>
+    public static async Task<Daemon> StartAsync(Action<IServiceCollection>? configure, params string[] settings)
     {
         var directory = Directory.CreateTempSubdirectory("sm-it-");
         var socketPath = Path.Combine(directory.FullName, "sm.sock");
@@ -50,6 +53,7 @@ public sealed class Daemon : IAsyncDisposable
         ];
         var builder = SessionManagerHost.CreateBuilder(args);
         builder.Services.AddSingleton<ILogEventSink>(logs);
+        configure?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         return new Daemon(host, directory, socketPath, logs);
