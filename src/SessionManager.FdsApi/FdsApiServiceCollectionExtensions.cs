@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using SessionManager.FdsApi.Handler;
+using SessionManager.FdsApi.Logging;
 using SessionManager.FdsApi.Server;
 
 namespace SessionManager.FdsApi;
@@ -13,6 +15,8 @@ public static class FdsApiServiceCollectionExtensions
         services.AddOptions<FdsApiOptions>().BindConfiguration(FdsApiOptions.SectionName).ValidateOnStart();
         services.AddSingleton<ISessionRouting, IdentitySessionRouting>();
         services.AddSingleton<InFlightCalls>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<FdsApiLogLimits>();
         services.AddSingleton<FdsApiDependencies>();
         services.AddSingleton<FdsApiServer>();
         services.AddHostedService(sp => sp.GetRequiredService<FdsApiServer>());
