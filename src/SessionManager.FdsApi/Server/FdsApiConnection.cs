@@ -66,7 +66,14 @@ internal sealed class FdsApiConnection(
             }
 
             await ServeAsync(stream, format);
-            logger.ClientDisconnected(_client);
+            if (stopReading.IsCancellationRequested)
+            {
+                logger.ClosedAtShutdown(_client); // answered its last call, not read again
+            }
+            else
+            {
+                logger.ClientDisconnected(_client);
+            }
         }
         catch (FrameTooLargeException ex)
         {
