@@ -60,17 +60,25 @@ public sealed class FdsApiShutdownTests
     {
         await using var daemon = await Daemon.StartAsync("FdsApi:ShutdownGracePeriod=00:00:30");
         await using var rds = await daemon.ConnectRdsAsync();
-        using var client = await daemon.ClientAsync();
-        var pending = client.virtualChannelOpen("", 1, "rdpdr", false, 0);
-        var request = await rds.ReadRequestAsync();
+        using var first = await daemon.ClientAsync();
+        using var second = await daemon.ClientAsync();
+        var firstCall = first.virtualChannelOpen("", 1, "one", false, 0);
+        var secondCall = second.virtualChannelOpen("", 2, "two", false, 0);
+        var requests = new[] { await rds.ReadRequestAsync(), await rds.ReadRequestAsync() }
+            .ToDictionary(r => VirtualChannelOpenRequest.Parser.ParseFrom(r.Payload).VirtualName);
 
         var stopping = daemon.StopAsync();
         await daemon.Logs.WaitForAsync("Draining");
-        await rds.AnswerAsync(request, new VirtualChannelOpenResponse { ConnectionString = "last", Instance = 1 });
-        Assert.Equal("last", (await pending.WaitAsync(TimeSpan.FromSeconds(20))).PipeName);
+        await rds.AnswerAsync(requests["one"], new VirtualChannelOpenResponse { ConnectionString = "last", Instance = 1 });
+        Assert.Equal("last", (await firstCall.WaitAsync(TimeSpan.FromSeconds(20))).PipeName);
 
-        // A next call is not taken: the connection closes instead of answering it.
-        await Assert.ThrowsAnyAsync<TTransportException>(() => client.ping(3).WaitAsync(TimeSpan.FromSeconds(20)));
+        // While shutdown still waits for the second call, the first client's next call is not
+        // taken: its connection closes instead of answering it.
+        await Assert.ThrowsAnyAsync<TTransportException>(() => first.ping(3).WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.False(stopping.IsCompleted, "shutdown waits for the second call");
+
+        await rds.AnswerAsync(requests["two"], new VirtualChannelOpenResponse { ConnectionString = "also", Instance = 2 });
+        Assert.Equal("also", (await secondCall.WaitAsync(TimeSpan.FromSeconds(20))).PipeName);
         await stopping.WaitAsync(TimeSpan.FromSeconds(20));
     }
 

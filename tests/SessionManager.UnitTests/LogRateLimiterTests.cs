@@ -102,7 +102,8 @@ public sealed class LogRateLimiterTests
         using var limiter = Create(lines: 10);
         int allowed = 0;
         using var start = new Barrier(8);
-        var callers = Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        // Own threads, not pool workers: eight blocked at the barrier would starve a 2-core pool.
+        var callers = Enumerable.Range(0, 8).Select(_ => Task.Factory.StartNew(() =>
         {
             start.SignalAndWait();
             for (int i = 0; i < 5000; i++)
@@ -112,7 +113,7 @@ public sealed class LogRateLimiterTests
                     Interlocked.Increment(ref allowed);
                 }
             }
-        }));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         await Task.WhenAll(callers);
 
         _time.Advance(TimeSpan.FromSeconds(1));
