@@ -1,9 +1,15 @@
 namespace SessionManager.FdsApi;
 
-/// <summary>Configuration section <c>FdsApi</c>: the Thrift listener.</summary>
+/// <summary>Configuration section <c>FdsApi</c>: the Thrift listener. Every bound is checked at start.</summary>
 public sealed class FdsApiOptions
 {
     public const string SectionName = "FdsApi";
+
+    /// <summary>
+    /// The largest <see cref="MaxFrameBytes"/> accepted: a frame length's top byte must be 0, or
+    /// the first bytes of a framed client could not be told from an unframed one.
+    /// </summary>
+    public const int MaxFrameBytesCeiling = 0x00FF_FFFF;
 
     /// <summary>Listen address. Loopback by default: tokens are not checked yet.</summary>
     public string Address { get; set; } = "127.0.0.1";
@@ -11,8 +17,21 @@ public sealed class FdsApiOptions
     /// <summary>Listen port (ogon's). 0 picks a free port (tests).</summary>
     public int Port { get; set; } = 9091;
 
-    /// <summary>Largest Thrift message accepted (Thrift's own default).</summary>
-    public int MaxFrameBytes { get; set; } = 16_384_000;
+    /// <summary>
+    /// Largest Thrift message (framed: frame body) accepted. fdsapi messages are a few hundred
+    /// bytes; Thrift's own 16 MB default would let a 5-byte header reserve 16 MB per client.
+    /// A frame header announcing more closes the connection before anything is buffered.
+    /// </summary>
+    public int MaxFrameBytes { get; set; } = 1_048_576;
+
+    /// <summary>Clients served at once; past it a new client is closed at once.</summary>
+    public int MaxConnections { get; set; } = 1024;
+
+    /// <summary>
+    /// Once the first bytes of a message (or frame) have arrived, the rest must follow within
+    /// this; a half-sent message is dropped. Idle connections between calls are kept forever.
+    /// </summary>
+    public TimeSpan FrameTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>On shutdown, how long calls in progress may still finish before they are failed.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(3);

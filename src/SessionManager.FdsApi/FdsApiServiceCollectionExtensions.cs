@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SessionManager.FdsApi.Handler;
+using SessionManager.FdsApi.Logging;
 using SessionManager.FdsApi.Server;
 
 namespace SessionManager.FdsApi;
@@ -15,6 +16,8 @@ public static class FdsApiServiceCollectionExtensions
         services.TryAddSingleton<ISessionRouting, IdentitySessionRouting>();
         services.TryAddSingleton<IFdsApiCallGate, AllowAllCallGate>();
         services.AddSingleton<InFlightCalls>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<FdsApiLogLimits>();
         services.AddSingleton<FdsApiDependencies>();
         services.AddSingleton<FdsApiServer>();
         services.AddHostedService(sp => sp.GetRequiredService<FdsApiServer>());

@@ -12,7 +12,8 @@ public sealed class ThriftWireTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _daemon = await Daemon.StartAsync();
+        // A short frame timeout, so the half-sent header below is dropped quickly.
+        _daemon = await Daemon.StartAsync("FdsApi:FrameTimeout=00:00:01");
         _rds = await _daemon.ConnectRdsAsync(standardAnswers: true);
     }
 
@@ -82,16 +83,16 @@ public sealed class ThriftWireTests : IAsyncLifetime
         using var socket = await ConnectRawAsync();
         await socket.SendAsync(new byte[] { 0x00, 0xFF, 0xFF, 0xFF, 0x80, 0x01, 0x00, 0x01 }, SocketFlags.None);
         await ReceiveUntilClosedAsync(socket);
-        await _daemon.Logs.WaitForAsync("ClientFailed");
+        await _daemon.Logs.WaitForAsync("FrameTooLarge");
     }
 
     [Fact]
-    public async Task A_half_sent_header_is_dropped_after_the_sniff_timeout()
+    public async Task A_half_sent_header_is_dropped_after_the_frame_timeout()
     {
         using var socket = await ConnectRawAsync();
         await socket.SendAsync(new byte[] { 0x00, 0x00 }, SocketFlags.None);
         await ReceiveUntilClosedAsync(socket);
-        await _daemon.Logs.WaitForAsync("ClientRefused");
+        await _daemon.Logs.WaitForAsync("HalfSentMessage");
     }
 
     [Fact]

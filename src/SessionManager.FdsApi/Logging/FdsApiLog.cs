@@ -50,4 +50,19 @@ internal static partial class FdsApiLog
 
     [LoggerMessage(2015, LogLevel.Information, "{Method} called: not available yet (needs the session registry)")]
     public static partial void NotAvailable(this ILogger logger, string method);
+
+    [LoggerMessage(2016, LogLevel.Warning, "Suppressed {Suppressed} similar messages ({EventName}): at most {LinesPerInterval} per {IntervalMs} ms are logged")]
+    public static partial void LinesSuppressed(this ILogger logger, int suppressed, string eventName, int linesPerInterval, double intervalMs);
+
+    [LoggerMessage(2017, LogLevel.Warning, "Closed fdsapi client {Client} at once: {MaxConnections} clients are connected already (FdsApi:MaxConnections)")]
+    public static partial void ConnectionLimitReached(this ILogger logger, EndPoint? client, int maxConnections);
+
+    [LoggerMessage(2018, LogLevel.Warning, "Closed fdsapi client {Client}: it announced a frame of {FrameBytes} bytes, more than FdsApi:MaxFrameBytes ({MaxFrameBytes})")]
+    public static partial void FrameTooLarge(this ILogger logger, EndPoint? client, long frameBytes, int maxFrameBytes);
+
+    [LoggerMessage(2019, LogLevel.Warning, "Closed fdsapi client {Client}: it sent part of a message ({ReceivedBytes} bytes) and not the rest within FdsApi:FrameTimeout ({TimeoutMs} ms)")]
+    public static partial void HalfSentMessage(this ILogger logger, EndPoint? client, long receivedBytes, double timeoutMs);
+
+    [LoggerMessage(2020, LogLevel.Debug, "fdsapi client {Client} closed: the session manager is shutting down")]
+    public static partial void ClosedAtShutdown(this ILogger logger, EndPoint? client);
 }

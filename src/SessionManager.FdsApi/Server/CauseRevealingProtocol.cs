@@ -34,7 +34,8 @@ internal sealed class CauseRevealingProtocol : TProtocolDecorator
         var failure = _failures.Take();
         if (message.Type == TMessageType.Exception && failure is not null)
         {
-            await failure.WriteAsync(_wire, cancellationToken);
+            // Never cancelled: at shutdown this is the "shutting down" answer itself.
+            await failure.WriteAsync(_wire, CancellationToken.None);
             _swallowing = true;
         }
     }

@@ -14,22 +14,36 @@ namespace SessionManager.FdsApi.Server;
 
 /// <summary>
 /// One Thrift client: tell what it speaks from its first bytes, build the matching transport
-/// and protocol, then process its calls one after another until it leaves.
+/// and protocol, then process its calls one after another until it leaves or shutdown stops
+/// reading. Two shutdown tokens: <c>stopReading</c> ends the wait for a next request;
+/// <c>abandonCalls</c> ends a handler's wait (it then answers "shutting down").
 /// </summary>
-internal sealed class FdsApiConnection(Socket socket, FdsApiOptions options, FdsApiDependencies deps, ILogger logger)
+internal sealed class FdsApiConnection(
+    Socket socket,
+    FdsApiOptions options,
+    FdsApiDependencies deps,
+    FdsApiLogLimits limits,
+    ILogger logger,
+    CancellationToken stopReading,
+    CancellationToken abandonCalls)
 {
-    /// <summary>Once a client has sent its first byte, the rest of its header must follow within this.</summary>
-    internal static readonly TimeSpan SniffTimeout = TimeSpan.FromSeconds(1);
+    private const int FrameHeaderBytes = 4;
+
+    /// <summary>First bytes shown in the log line of a refused client (enough for "GET / HTTP/1.1").</summary>
+    private const int FirstBytesLogged = 16;
 
     private readonly EndPoint? _client = socket.RemoteEndPoint;
 
-    public async Task RunAsync(CancellationToken stopping)
+    /// <summary>Closes the socket under whatever is running: the last step of shutdown.</summary>
+    public void Abort() => socket.Dispose();
+
+    public async Task RunAsync()
     {
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        var stream = new ClientStream(new NetworkStream(socket, ownsSocket: true), options.FrameTimeout, options.MaxFrameBytes, stopReading);
         try
         {
             logger.ClientConnected(_client);
-            var (format, sniffed) = await SniffAsync(stream, stopping);
+            var format = await SniffAsync(stream);
             if (format == ClientWireFormat.Undecided)
             {
                 return; // left before saying anything Thrift could recognise
@@ -37,7 +51,12 @@ internal sealed class FdsApiConnection(Socket socket, FdsApiOptions options, Fds
 
             if (!format.IsServed())
             {
-                logger.ClientRefused(_client, format.DescribeRefusal(), Convert.ToHexString(sniffed.Span));
+                if (limits.ClientRefused.ShouldLog())
+                {
+                    var first = stream.Buffered;
+                    logger.ClientRefused(_client, format.DescribeRefusal(), Convert.ToHexString(first[..Math.Min(first.Length, FirstBytesLogged)]));
+                }
+
                 return;
             }
 
@@ -46,16 +65,44 @@ internal sealed class FdsApiConnection(Socket socket, FdsApiOptions options, Fds
                 logger.NonCanonicalWireFormat(_client, format.ToString());
             }
 
-            await ServeAsync(new SniffedStream(sniffed, stream), format, stopping);
-            logger.ClientDisconnected(_client);
+            await ServeAsync(stream, format);
+            if (stopReading.IsCancellationRequested)
+            {
+                logger.ClosedAtShutdown(_client); // answered its last call, not read again
+            }
+            else
+            {
+                logger.ClientDisconnected(_client);
+            }
         }
-        catch (Exception ex) when (IsClientGone(ex, stopping))
+        catch (FrameTooLargeException ex)
+        {
+            if (limits.FrameTooLarge.ShouldLog())
+            {
+                logger.FrameTooLarge(_client, ex.FrameBytes, ex.MaxFrameBytes);
+            }
+        }
+        catch (HalfSentMessageException ex)
+        {
+            if (limits.HalfSentMessage.ShouldLog())
+            {
+                logger.HalfSentMessage(_client, ex.ReceivedBytes, ex.Timeout.TotalMilliseconds);
+            }
+        }
+        catch (OperationCanceledException) when (stopReading.IsCancellationRequested)
+        {
+            logger.ClosedAtShutdown(_client);
+        }
+        catch (Exception ex) when (IsClientGone(ex))
         {
             logger.ClientDisconnected(_client);
         }
         catch (Exception ex)
         {
-            logger.ClientFailed(_client, ex.Message);
+            if (limits.ClientFailed.ShouldLog())
+            {
+                logger.ClientFailed(_client, ex.Message);
+            }
         }
         finally
         {
@@ -63,78 +110,58 @@ internal sealed class FdsApiConnection(Socket socket, FdsApiOptions options, Fds
         }
     }
 
-    private async Task ServeAsync(Stream stream, ClientWireFormat format, CancellationToken stopping)
+    private async Task ServeAsync(ClientStream stream, ClientWireFormat format)
     {
-        var config = new TConfiguration { MaxFrameSize = options.MaxFrameBytes, MaxMessageSize = options.MaxFrameBytes };
-        // TFramedTransport reads a frame's length and its body separately; a read buffer turns
-        // those two socket reads into one. Unframed, TBufferedTransport buffers reads itself.
-        TTransport transport = format.IsFramed()
-            ? new TFramedTransport(new TStreamTransport(new BufferedStream(stream, 8192), stream, config))
-            : new TBufferedTransport(new TStreamTransport(stream, stream, config), 8192);
-        TProtocol protocol = format.IsCompact() ? new TCompactProtocol(transport) : new TBinaryProtocol(transport);
+        // Thrift's own message-size budget must not refuse what the frame check let through.
+        var config = new TConfiguration { MaxFrameSize = options.MaxFrameBytes, MaxMessageSize = options.MaxFrameBytes + FrameHeaderBytes };
+        TTransport transport = new TStreamTransport(stream, stream, config);
+        if (format.IsFramed())
+        {
+            stream.ServeFramed();
+            transport = new TFramedTransport(transport);
+        }
 
+        // No TBufferedTransport: ClientStream buffers, and a buffer above it would read the next
+        // message ahead, where the stream could not tell that it has begun.
+        TProtocol protocol = format.IsCompact() ? new TCompactProtocol(transport) : new TBinaryProtocol(transport);
         var failures = new CallFailureSlot();
-        var processor = new fdsapi.AsyncProcessor(new FdsApiHandler(deps, failures), NullLogger<fdsapi.AsyncProcessor>.Instance);
+        var handler = new AbandonableCalls(new FdsApiHandler(deps, failures), abandonCalls);
+        var processor = new fdsapi.AsyncProcessor(handler, NullLogger<fdsapi.AsyncProcessor>.Instance);
         var output = new CauseRevealingProtocol(protocol, failures);
 
         // Calls on one connection are sequential (Thrift clients wait for each answer); calls on
         // different connections run concurrently, and none holds a thread while it waits.
-        while (await transport.PeekAsync(stopping))
+        // Once shutdown stops reading, a client is not read again after its reply.
+        while (!stopReading.IsCancellationRequested && await transport.PeekAsync(CancellationToken.None))
         {
             // Counted until the reply is written, so a shutdown waits for the answer to go out.
             using var inFlight = deps.InFlight.Enter();
-            if (!await processor.ProcessAsync(protocol, output, stopping))
+            // Not cancellable (see AbandonableCalls): ClientStream bounds the reads, and the
+            // handler's own token ends its wait at shutdown.
+            if (!await processor.ProcessAsync(protocol, output, CancellationToken.None))
             {
                 break;
             }
+
+            stream.EndOfMessage();
         }
     }
 
-    private static async Task<(ClientWireFormat Format, ReadOnlyMemory<byte> Sniffed)> SniffAsync(Stream stream, CancellationToken stopping)
+    private static async Task<ClientWireFormat> SniffAsync(ClientStream stream)
     {
-        var buffer = new byte[WireFormatSniffer.MaxBytesNeeded];
-
-        // An idle client is fine (it may connect early); only once it starts talking must its
-        // header arrive promptly, so a half-sent header cannot hold the connection forever.
-        int read = await stream.ReadAsync(buffer, stopping);
-        if (read == 0)
+        // The first read waits as long as the client likes (it may connect early); once it has
+        // started talking, the rest of its header is under the message deadline like any message.
+        var format = ClientWireFormat.Undecided;
+        while (format == ClientWireFormat.Undecided && await stream.FillAsync())
         {
-            return (ClientWireFormat.Undecided, ReadOnlyMemory<byte>.Empty);
+            format = WireFormatSniffer.Sniff(stream.Buffered);
         }
 
-        var format = WireFormatSniffer.Sniff(buffer.AsSpan(0, read));
-        if (format != ClientWireFormat.Undecided)
-        {
-            return (format, buffer.AsMemory(0, read));
-        }
-
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        deadline.CancelAfter(SniffTimeout);
-        try
-        {
-            while (format == ClientWireFormat.Undecided)
-            {
-                int more = await stream.ReadAsync(buffer.AsMemory(read), deadline.Token);
-                if (more == 0)
-                {
-                    return (ClientWireFormat.Undecided, buffer.AsMemory(0, read));
-                }
-
-                read += more;
-                format = WireFormatSniffer.Sniff(buffer.AsSpan(0, read));
-            }
-        }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
-        {
-            // Too slow to finish its header: nothing that Thrift would do.
-            format = ClientWireFormat.Unknown;
-        }
-
-        return (format, buffer.AsMemory(0, read));
+        return format;
     }
 
-    private static bool IsClientGone(Exception ex, CancellationToken stopping) =>
-        stopping.IsCancellationRequested
+    private bool IsClientGone(Exception ex) =>
+        stopReading.IsCancellationRequested
         || ex is IOException or SocketException or ObjectDisposedException
         || (ex is TTransportException t && t.Type is TTransportException.ExceptionType.EndOfFile or TTransportException.ExceptionType.NotOpen)
         || ex.InnerException is IOException or SocketException;

@@ -6,37 +6,44 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SessionManager.FdsApi.Handler;
 using SessionManager.FdsApi.Logging;
-using SessionManager.Icp;
 using SessionManager.Icp.Hosting;
 
 namespace SessionManager.FdsApi.Server;
 
 /// <summary>
 /// The fdsapi TCP listener. Bound in <see cref="StartAsync"/> so a port in use fails start-up;
-/// each client runs as its own tracked task. Thrift's own servers are not used: they serve one
-/// transport/protocol per port, and this one tells each client's apart (see
-/// <see cref="WireFormatSniffer"/>).
+/// each client runs as its own tracked task, at most FdsApi:MaxConnections at once. Thrift's own
+/// servers are not used: they serve one transport/protocol per port, and this one tells each
+/// client's apart (see <see cref="WireFormatSniffer"/>).
 /// </summary>
 public sealed class FdsApiServer : BackgroundService
 {
+    /// <summary>After the grace period, how long the "shutting down" answers get to go out.</summary>
+    private static readonly TimeSpan AbandonedAnswersTimeout = TimeSpan.FromSeconds(2);
+
     private readonly FdsApiOptions _options;
     private readonly FdsApiDependencies _deps;
-    private readonly RdsClient _rds;
+    private readonly FdsApiLogLimits _limits;
     private readonly ILogger<FdsApiServer> _logger;
-    private readonly ConcurrentDictionary<Task, byte> _clients = new();
-    private readonly CancellationTokenSource _closeClients = new();
+    private readonly ConcurrentDictionary<FdsApiConnection, Task> _clients = new();
+    private readonly CancellationTokenSource _stopReading = new();
+    private readonly CancellationTokenSource _abandonCalls = new();
+    private int _connections;
     private Socket? _listener;
 
-    public FdsApiServer(IOptions<FdsApiOptions> options, FdsApiDependencies deps, RdsClient rds, ILogger<FdsApiServer> logger)
+    public FdsApiServer(IOptions<FdsApiOptions> options, FdsApiDependencies deps, FdsApiLogLimits limits, ILogger<FdsApiServer> logger)
     {
         _options = options.Value;
         _deps = deps;
-        _rds = rds;
+        _limits = limits;
         _logger = logger;
     }
 
     /// <summary>Where the listener is bound (the real port when configured with 0).</summary>
     public IPEndPoint? BoundEndpoint => _listener?.LocalEndPoint as IPEndPoint;
+
+    /// <summary>Clients connected now (each counts against FdsApi:MaxConnections).</summary>
+    public int ConnectionCount => Volatile.Read(ref _connections);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -73,22 +80,48 @@ public sealed class FdsApiServer : BackgroundService
 
     private void Serve(Socket socket)
     {
+        // Counted here, on the accept loop, so a burst of clients cannot overshoot the limit.
+        if (Interlocked.Increment(ref _connections) > _options.MaxConnections)
+        {
+            Interlocked.Decrement(ref _connections);
+            if (_limits.ConnectionLimitReached.ShouldLog())
+            {
+                _logger.ConnectionLimitReached(socket.RemoteEndPoint, _options.MaxConnections);
+            }
+
+            socket.Dispose();
+            return;
+        }
+
         socket.NoDelay = true;
-        var client = new FdsApiConnection(socket, _options, _deps, _logger);
-        var running = Task.Run(() => client.RunAsync(_closeClients.Token), CancellationToken.None);
-        _clients.TryAdd(running, 0);
-        _ = running.ContinueWith(t => _clients.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var client = new FdsApiConnection(socket, _options, _deps, _limits, _logger, _stopReading.Token, _abandonCalls.Token);
+        _clients[client] = Task.Run(() => RunClientAsync(client), CancellationToken.None);
+    }
+
+    private async Task RunClientAsync(FdsApiConnection client)
+    {
+        try
+        {
+            await client.RunAsync();
+        }
+        finally
+        {
+            _clients.TryRemove(client, out _);
+            Interlocked.Decrement(ref _connections);
+        }
     }
 
     /// <summary>
-    /// Stop accepting; let calls in progress finish within the grace period; fail the rest by
-    /// ending the ICP connection (their clients get an answer naming the shutdown); then close
-    /// every client.
+    /// Stop accepting, then stop reading: a client between calls is closed at once, and one whose
+    /// call is running is not read again after its reply. Calls in progress may finish within
+    /// the grace period; the rest are abandoned, and their handlers answer "shutting down" (the
+    /// replies are written without a cancellable token). Whatever is left is then closed.
     /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _listener?.Dispose();
         await base.StopAsync(cancellationToken);
+        await _stopReading.CancelAsync();
 
         var inFlight = _deps.InFlight;
         if (inFlight.Count > 0)
@@ -97,20 +130,26 @@ public sealed class FdsApiServer : BackgroundService
             if (!await inFlight.WaitForNoneAsync(_options.ShutdownGracePeriod))
             {
                 _logger.DrainTimedOut(inFlight.Count);
-                _rds.Current?.Abort(new OperationCanceledException("session manager is shutting down"));
-                await inFlight.WaitForNoneAsync(TimeSpan.FromSeconds(1));
+                await _abandonCalls.CancelAsync();
+                await inFlight.WaitForNoneAsync(AbandonedAnswersTimeout);
             }
         }
 
-        await _closeClients.CancelAsync();
-        await Task.WhenAll(_clients.Keys).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None)
+        // Left now: clients half-way through sending a message, or not reading their reply.
+        foreach (var client in _clients.Keys)
+        {
+            client.Abort();
+        }
+
+        await Task.WhenAll(_clients.Values).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None)
             .ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public override void Dispose()
     {
         _listener?.Dispose();
-        _closeClients.Dispose();
+        _stopReading.Dispose();
+        _abandonCalls.Dispose();
         base.Dispose();
     }
 }

@@ -60,9 +60,19 @@ internal static class OptionsValidators
                 errors.Add($"FdsApi:Port: must be 0-65535 (got {o.Port})");
             }
 
-            if (o.MaxFrameBytes < 1024)
+            if (o.MaxFrameBytes is < 1024 or > FdsApiOptions.MaxFrameBytesCeiling)
             {
-                errors.Add($"FdsApi:MaxFrameBytes: must be at least 1024 (got {o.MaxFrameBytes})");
+                errors.Add($"FdsApi:MaxFrameBytes: must be 1024-{FdsApiOptions.MaxFrameBytesCeiling} (got {o.MaxFrameBytes})");
+            }
+
+            if (o.MaxConnections is < 1 or > 65536)
+            {
+                errors.Add($"FdsApi:MaxConnections: must be 1-65536 (got {o.MaxConnections})");
+            }
+
+            if (o.FrameTimeout <= TimeSpan.Zero || o.FrameTimeout > TimeSpan.FromMinutes(5))
+            {
+                errors.Add($"FdsApi:FrameTimeout: must be more than 0 and at most 00:05:00 (got {o.FrameTimeout})");
             }
 
             if (o.ShutdownGracePeriod < TimeSpan.Zero || o.ShutdownGracePeriod > TimeSpan.FromMinutes(5))
