@@ -20,6 +20,9 @@ public sealed class RdsClient(RdsLink link)
     /// <summary>The live connection, if any (for diagnostics and shutdown).</summary>
     public IcpConnection? Current => Link.Current;
 
+    /// <summary>Fails the calls waiting for the RDS server now (shutdown); the link stays.</summary>
+    public int AbandonPendingCalls(string reason) => Link.Current?.AbandonPendingCalls(reason) ?? 0;
+
     /// <summary>Calls the RDS server and returns its parsed answer.</summary>
     /// <exception cref="IcpException">no answer could be had; the message names why.</exception>
     public async Task<TResponse> CallAsync<TResponse>(MsgType msgType, IMessage request, IcpCallOptions options = default, CancellationToken cancellationToken = default)

@@ -131,6 +131,10 @@ public sealed class FdsApiServer : BackgroundService
             {
                 _logger.DrainTimedOut(inFlight.Count);
                 await _abandonCalls.CancelAsync();
+
+                // Bridged calls do not register on that token (it would cost every call): the
+                // ICP calls they wait for are failed here, and their handlers answer "shutting down".
+                _deps.Rds.AbandonPendingCalls("session manager is shutting down");
                 await inFlight.WaitForNoneAsync(AbandonedAnswersTimeout);
             }
         }

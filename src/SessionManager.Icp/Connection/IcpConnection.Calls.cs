@@ -93,6 +93,13 @@ public sealed partial class IcpConnection
         }
     }
 
+    /// <summary>
+    /// Fails every call waiting now with <paramref name="reason"/>, keeping the link: how a
+    /// shutdown ends the calls still running after its grace without a cancellation
+    /// registration on every call. Returns how many there were.
+    /// </summary>
+    public int AbandonPendingCalls(string reason) => _pending.AbandonAll(reason);
+
     /// <summary>The answer to one of our calls has arrived (on the reader).</summary>
     private void OnResponse(RPCBase response, bool nothingMoreBuffered)
     {

@@ -113,6 +113,24 @@ internal sealed class PendingCallTable(int maxCalls)
         return expired;
     }
 
+    /// <summary>Fails every call pending now, with the table left open (shutdown's grace is over); returns how many.</summary>
+    public int AbandonAll(string reason)
+    {
+        PendingCall[] abandoned;
+        lock (_sync)
+        {
+            abandoned = [.. _calls.Values];
+            _calls.Clear();
+        }
+
+        foreach (var call in abandoned)
+        {
+            call.Fail(new IcpCallAbandonedException(IcpMessageTypes.NameOf(call.MsgType), reason) { Tag = call.Tag });
+        }
+
+        return abandoned.Length;
+    }
+
     /// <summary>Closes the table and fails every pending call; returns how many there were.</summary>
     public int FailAll(Exception reason)
     {

@@ -65,3 +65,7 @@ public sealed class IcpBadResponseException(string messageName, Exception inner)
 /// message names the limit and its configuration key). The link itself is unharmed.
 /// </summary>
 public sealed class IcpLimitException(string message) : IcpException(message);
+
+/// <summary>The daemon stopped waiting for the answer (shutdown's grace period is over).</summary>
+public sealed class IcpCallAbandonedException(string messageName, string reason)
+    : IcpException($"ICP {messageName} abandoned: {reason}");
