@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SessionManager.FdsApi.Generated;
 using SessionManager.FdsApi.Handler;
+using SessionManager.Icp.Connection;
 using SessionManager.FdsApi.Logging;
 using Thrift;
 using Thrift.Protocol;
@@ -134,6 +135,14 @@ internal sealed class FdsApiConnection(
         // Once shutdown stops reading, a client is not read again after its reply.
         while (!stopReading.IsCancellationRequested && await transport.PeekAsync(CancellationToken.None))
         {
+            if (IcpReaderInline.IsActive)
+            {
+                // The last answer completed on the ICP reader (IcpCallOptions.MayCompleteOnReader)
+                // and this client's next request was already buffered: leave the reader before
+                // doing more than that one reply, so no client can hold up the ICP link.
+                await Task.Yield();
+            }
+
             // Counted until the reply is written, so a shutdown waits for the answer to go out.
             using var inFlight = deps.InFlight.Enter();
             // Not cancellable (see AbandonableCalls): ClientStream bounds the reads, and the
