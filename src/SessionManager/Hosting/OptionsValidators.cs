@@ -20,16 +20,7 @@ internal static class OptionsValidators
     {
         public ValidateOptionsResult Validate(string? name, IcpOptions o)
         {
-            var errors = new List<string>();
-            if (string.IsNullOrWhiteSpace(o.SocketPath))
-            {
-                errors.Add("Icp:SocketPath: must not be empty");
-            }
-
-            if (!IcpOptions.TryParseSocketMode(o.SocketMode, out _))
-            {
-                errors.Add($"Icp:SocketMode: must be an octal file mode such as 0660 (got '{o.SocketMode}')");
-            }
+            var errors = new List<string>(SocketSettingRules.Problems(o));
 
             if (o.RequestTimeout <= TimeSpan.Zero || o.RequestTimeout > TimeSpan.FromHours(1))
             {
