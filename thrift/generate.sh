@@ -12,15 +12,17 @@ have=$(thrift --version | awk '{print $3}')
 [ "$have" = "$want_version" ] || { echo "thrift $have found, the committed code is from $want_version" >&2; exit 2; }
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# The diff goes beside the fresh code, not inside it (diff -r would compare it too); both go at exit.
+diff_out=$(mktemp)
+trap 'rm -rf "$tmp" "$diff_out"' EXIT
 # netstd options: C# 8+ features, PascalCase properties, typed unions.
 thrift --gen netstd:net6,pascal,union -out "$tmp" "$here/fdsapi.thrift"
 
 if [ "${1:-}" = "--check" ]; then
-  if diff -r -u "$out" "$tmp" >"$tmp.diff" 2>&1; then
+  if diff -r -u "$out" "$tmp" >"$diff_out" 2>&1; then
     echo "thrift: generated C# is in sync with thrift/fdsapi.thrift"
   else
-    cat "$tmp.diff" >&2
+    cat "$diff_out" >&2
     echo "thrift: generated C# differs from thrift/fdsapi.thrift: run thrift/generate.sh and commit" >&2
     exit 1
   fi

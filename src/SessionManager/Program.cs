@@ -1,4 +1,4 @@
 using SessionManager.Hosting;
 
 RuntimeTuning.Apply();
-return await DaemonRunner.RunAsync(SessionManagerHost.CreateBuilder(args));
+return await DaemonRunner.RunAsync(args);

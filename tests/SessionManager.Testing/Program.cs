@@ -1,38 +1,82 @@
 using System.Globalization;
+using System.Net.Sockets;
+using System.Threading.Channels;
 using SessionManager.Icp.Framing;
 using SessionManager.Icp.Protocol;
 using SessionManager.Testing;
 using Thrift;
+using Thrift.Transport;
 
 // smtest: try the daemon by hand.
 //   smtest fake-rds [--socket PATH]                     a fake RDS server that answers everything
 //   smtest call [--port N] [--unframed] [--compact] METHOD ARGS...
-return args.FirstOrDefault() switch
-{
-    "fake-rds" => await FakeRdsAsync(Option(args, "--socket") ?? "/tmp/.pipe/FreeRDS_SessionManager"),
-    "call" => await CallAsync(args[1..]),
-    _ => Usage(),
-};
+// Exit status (sysexits.h): 0 done, 3 the call failed (TApplicationException), 64 usage,
+// 69 no session manager there, 75 the session manager refused us (another RDS server is connected).
+const int ExUsage = 64;
+const int ExUnavailable = 69;
+const int ExTempFail = 75;
 
-static int Usage()
+try
 {
-    Console.Error.WriteLine("""
+    return args.FirstOrDefault() switch
+    {
+        "--help" or "-h" or "help" => Usage(Console.Out, 0),
+        "fake-rds" => await FakeRdsAsync(Option(args, "--socket") ?? "/tmp/.pipe/FreeRDS_SessionManager"),
+        "call" => await CallAsync(args[1..]),
+        _ => Usage(Console.Error, ExUsage),
+    };
+}
+catch (SmtestException ex)
+{
+    Console.Error.WriteLine($"smtest: {ex.Message}");
+    return ex.ExitCode;
+}
+
+static int Usage(TextWriter to, int exitCode)
+{
+    to.WriteLine("""
         usage: smtest fake-rds [--socket PATH]
                smtest call [--port N] [--unframed] [--compact] METHOD ARGS...
+               smtest --help
         methods: ping N | getVersionInfo | virtualChannelOpen SESSION NAME [ISDYN FLAGS]
                  virtualChannelClose SESSION NAME INSTANCE | disconnectSession SESSION [WAIT]
                  logoffSession SESSION [WAIT] | sendMessage SESSION TITLE TEXT [WAIT]
                  startRemoteControlSession SOURCE TARGET VK MODIFIERS FLAGS
                  stopRemoteControlSession SOURCE TARGET | logonConnection USER PASSWORD [DOMAIN]
                  enumerateSessions
+        exit status: 0 done, 3 the call failed, 64 usage, 69 no session manager listening,
+                     75 the session manager refused the connection (an RDS server is connected)
         """);
-    return 64;
+    return exitCode;
 }
 
 static async Task<int> FakeRdsAsync(string socketPath)
 {
-    var (peer, answer) = await FakeRdsPeer.ConnectWithHandshakeAsync(socketPath);
+    FakeRdsPeer peer;
+    try
+    {
+        peer = await FakeRdsPeer.ConnectAsync(socketPath);
+    }
+    catch (SocketException ex)
+    {
+        // A missing socket file is reported by .NET as "Cannot assign requested address".
+        throw new SmtestException(ExUnavailable, File.Exists(socketPath)
+            ? $"no session manager listening on {socketPath}: {ex.Message}"
+            : $"no session manager: {socketPath} does not exist");
+    }
+
     await using var _ = peer;
+    RPCBase answer;
+    try
+    {
+        answer = await peer.HandshakeAsync();
+    }
+    catch (Exception ex) when (ex is ChannelClosedException or IOException or SocketException)
+    {
+        // The daemon closes a second RDS connection at once, without answering the handshake.
+        throw new SmtestException(ExTempFail, $"the session manager on {socketPath} closed the connection without answering the handshake: another RDS server is probably connected");
+    }
+
     Console.WriteLine($"connected to {socketPath}: session manager speaks ICP {answer.VersionInfo?.Vmajor}.{answer.VersionInfo?.Vminor}");
     peer.Answer = request =>
     {
@@ -58,15 +102,32 @@ static string Describe(RPCBase request) => (MsgType)request.MsgType switch
 
 static async Task<int> CallAsync(string[] args)
 {
-    int port = int.Parse(Option(args, "--port") ?? "9091", CultureInfo.InvariantCulture);
+    string portText = Option(args, "--port") ?? "9091";
+    if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out int port))
+    {
+        throw new SmtestException(ExUsage, $"--port: not a port number: '{portText}'");
+    }
+
     var rest = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || args[i - 1] != "--port")).ToArray();
     if (rest.Length == 0)
     {
-        return Usage();
+        return Usage(Console.Error, ExUsage);
     }
 
-    using var client = await FdsApiTestClient.ConnectAsync(port, framed: !args.Contains("--unframed"), compact: args.Contains("--compact"));
-    int I(int n) => int.Parse(rest[n], CultureInfo.InvariantCulture);
+    SessionManager.FdsApi.Generated.fdsapi.Client client;
+    try
+    {
+        client = await FdsApiTestClient.ConnectAsync(port, framed: !args.Contains("--unframed"), compact: args.Contains("--compact"));
+    }
+    catch (Exception ex) when (ex is SocketException or TTransportException)
+    {
+        throw new SmtestException(ExUnavailable, $"no session manager listening on 127.0.0.1:{port}: {ex.Message}");
+    }
+
+    using var _ = client;
+    int I(int n) => n < rest.Length && int.TryParse(rest[n], CultureInfo.InvariantCulture, out int value)
+        ? value
+        : throw new SmtestException(ExUsage, $"{rest[0]}: argument {n} must be a number (got '{(n < rest.Length ? rest[n] : "nothing")}')");
     bool B(int n) => rest.Length > n && (rest[n] is "1" or "true");
     try
     {
@@ -87,7 +148,7 @@ static async Task<int> CallAsync(string[] args)
         };
         if (result is null)
         {
-            return Usage();
+            return Usage(Console.Error, ExUsage);
         }
 
         Console.WriteLine(result);
@@ -98,10 +159,24 @@ static async Task<int> CallAsync(string[] args)
         Console.WriteLine($"TApplicationException ({ex.Type}): {ex.Message}");
         return 3;
     }
+    catch (IndexOutOfRangeException)
+    {
+        throw new SmtestException(ExUsage, $"{rest[0]}: missing arguments (smtest --help lists them)");
+    }
+    catch (TTransportException ex)
+    {
+        throw new SmtestException(ExUnavailable, $"the session manager on 127.0.0.1:{port} closed the connection: {ex.Message}");
+    }
 }
 
 static string? Option(string[] args, string name)
 {
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+/// <summary>A failure smtest reports as one line and an exit status, not a stack trace.</summary>
+internal sealed class SmtestException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
 }

@@ -1,70 +1,111 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using SessionManager.Icp.Hosting.Native;
 using SessionManager.Icp.Logging;
 
 namespace SessionManager.Icp.Hosting;
 
-/// <summary>Creates the ICP socket file: directory, stale file, mode.</summary>
+/// <summary>
+/// Creates the ICP socket file. In order: the path is checked, the directory made or checked
+/// (<see cref="SocketDirectory"/>), the lock taken (<see cref="SocketLock"/>); only then, with
+/// no other daemon alive, may a socket left behind be replaced. Anything at the path that is not
+/// a socket is left alone and named: deleting an operator's file is never ours to decide.
+/// </summary>
 internal static class UnixSocketBinder
 {
-    /// <exception cref="Hosting.StartupException">the socket cannot be created; the message names the key.</exception>
+    /// <exception cref="StartupException">the socket cannot be created; the message names the key.</exception>
     public static Socket Bind(IcpOptions options, ILogger logger)
     {
         var path = options.SocketPath;
+        if (SocketPathRules.Problem(path) is { } problem)
+        {
+            throw new StartupException(problem);
+        }
+
+        if (Path.GetDirectoryName(path) is { Length: > 0 } directory)
+        {
+            SocketDirectory.Prepare(directory, logger);
+        }
+
+        var held = SocketLock.Acquire(path);
+        logger.LockAcquired(held.LockPath, Environment.ProcessId);
         try
         {
-            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (!string.IsNullOrEmpty(directory))
-            {
-                Directory.CreateDirectory(directory);
-            }
+            ReplaceStale(path, logger);
+            return Listen(path, options, logger);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
 
-            if (File.Exists(path) || Directory.Exists(path))
-            {
-                ReplaceStale(path, logger);
-            }
+    private static Socket Listen(string path, IcpOptions options, ILogger logger)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
 
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                socket.Bind(new UnixDomainSocketEndPoint(path));
-                File.SetUnixFileMode(path, options.ParsedSocketMode);
-                socket.Listen(16);
-                logger.Listening(path, options.SocketMode);
-                return socket;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
+            // A socket file's mode cannot be set through the socket's descriptor (fchmod changes
+            // the socket inode, not the file); by path is safe here because the directory is
+            // ours or sticky, so nobody else can swap the file between bind and chmod.
+            File.SetUnixFileMode(path, options.ParsedSocketMode);
+            socket.Listen(16);
+            logger.Listening(path, options.SocketMode);
+            return socket;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SocketException)
         {
+            socket.Dispose();
             throw new StartupException($"Icp:SocketPath: cannot listen on {path}: {ex.Message}", ex);
         }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>A socket file left by a daemon that died is replaced; one that answers is not ours to take.</summary>
+    /// <summary>Called with the lock held: a socket at the path was left by a daemon that died.</summary>
     private static void ReplaceStale(string path, ILogger logger)
     {
-        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        FileStatus? status;
+        try
         {
-            try
-            {
-                probe.Connect(new UnixDomainSocketEndPoint(path));
-                throw new StartupException($"Icp:SocketPath: {path} is in use by another running session manager");
-            }
-            catch (SocketException)
-            {
-                // Nobody listens: stale.
-            }
+            status = FileStatus.OfLink(path);
+        }
+        catch (IOException ex)
+        {
+            throw new StartupException($"Icp:SocketPath: cannot examine {path}: {ex.Message}", ex);
         }
 
-        File.Delete(path);
-        logger.StaleSocketReplaced(path);
+        switch (status?.Kind)
+        {
+            case null:
+                return;
+            case FileKind.Socket:
+                if (Libc.Unlink(path) != 0)
+                {
+                    throw new StartupException($"Icp:SocketPath: cannot remove the stale socket {path}: {Libc.Describe(Marshal.GetLastPInvokeError())}");
+                }
+
+                logger.StaleSocketReplaced(path);
+                return;
+            case FileKind.Directory:
+                throw new StartupException($"Icp:SocketPath: {path} is a directory; name the socket file inside it, e.g. {path}/FreeRDS_SessionManager");
+            case FileKind.SymbolicLink:
+                throw new StartupException($"Icp:SocketPath: {path} is a symbolic link, not a socket; not following or replacing it");
+            case FileKind.Regular:
+                throw new StartupException($"Icp:SocketPath: {path} is a regular file, not a socket; not replacing it (remove it or choose another path)");
+            default:
+                throw new StartupException($"Icp:SocketPath: {path} exists and is not a socket; not replacing it");
+        }
     }
 
+    /// <summary>At shutdown: the socket file goes, then the lock is released (the lock file stays).</summary>
     public static void Remove(string path, ILogger logger)
     {
         try
@@ -75,6 +116,10 @@ internal static class UnixSocketBinder
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             logger.SocketRemoveFailed(ex, path);
+        }
+        finally
+        {
+            SocketLock.Release(path);
         }
     }
 }

@@ -15,6 +15,33 @@ public static class DaemonRunner
 {
     public const int ExitConfigurationError = 2;
 
+    /// <summary>The daemon's main: <c>--help</c>, or compose the host from <paramref name="args"/> and run it.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (Usage.IsRequested(args))
+        {
+            Console.Out.Write(Usage.Text());
+            return 0;
+        }
+
+        HostApplicationBuilder builder;
+        try
+        {
+            builder = SessionManagerHost.CreateBuilder(args);
+        }
+        catch (FormatException ex)
+        {
+            // The command-line provider's complaint, e.g. "The short switch '-x' is not defined".
+            return Fail($"command line: {ex.Message}");
+        }
+        catch (Exception ex) when (Describe(ex) is { } problem)
+        {
+            return Fail(problem);
+        }
+
+        return await RunAsync(builder);
+    }
+
     public static async Task<int> RunAsync(HostApplicationBuilder builder)
     {
         IHost host;
@@ -33,7 +60,9 @@ public static class DaemonRunner
             {
                 // Bind and validate every section first, so that all configuration mistakes are
                 // reported together, before anything listens.
-                var problems = new[] { Check<IcpOptions>(host), Check<FdsApiOptions>(host) }.OfType<string>().ToList();
+                var problems = (host.Services.GetService<LogSettings>()?.Problems ?? [])
+                    .Concat(new[] { Check<IcpOptions>(host), Check<FdsApiOptions>(host) }.OfType<string>())
+                    .ToList();
                 if (problems.Count > 0)
                 {
                     return Fail(string.Join("; ", problems));

@@ -1,9 +1,12 @@
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting;
 using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
 
 namespace SessionManager.Hosting;
 
@@ -19,24 +22,34 @@ internal static class LoggingSetup
 {
     private const string TextTemplate = "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}";
 
+    /// <summary>Events waiting for the console; beyond this, new events are dropped rather than
+    /// making a socket thread wait for a slow terminal or a stalled journald.</summary>
+    private const int ConsoleBufferEvents = 10_000;
+
     public static IServiceCollection AddSessionManagerLogging(this IServiceCollection services, IConfiguration configuration)
     {
-        string format = configuration["Log:Format"] ?? "auto";
-        bool json = format switch
+        var settings = LogSettings.Read(configuration);
+        services.AddSingleton(settings);
+        bool json = settings.Format switch
         {
-            "json" => true,
-            "text" => false,
+            LogFormat.Json => true,
+            LogFormat.Text => false,
             _ => Console.IsOutputRedirected,
         };
 
-        bool console = configuration.GetValue("Log:Console", defaultValue: true);
         // preserveStaticLogger: each host logs through its own logger, never Serilog's static one
-        // (several hosts share a process in the integration tests).
+        // (several hosts share a process in the integration tests). The logger is disposed with
+        // the host's services, which flushes the console buffer: the last lines are not lost.
         return services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) =>
         {
+            logger.MinimumLevel.Is(settings.DefaultLevel);
+            foreach (var (category, level) in settings.Overrides)
+            {
+                logger.MinimumLevel.Override(category, level);
+            }
+
             // A failed start is reported by DaemonRunner as one line; the host's own report of
             // it is a stack trace that only buries that line.
-            ApplyLevels(logger, configuration.GetSection("Serilog:MinimumLevel"));
             logger.MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
                 .Enrich.FromLogContext();
             // Extra sinks registered in DI (tests capture events this way).
@@ -45,33 +58,33 @@ internal static class LoggingSetup
                 logger.WriteTo.Sink(sink);
             }
 
-            if (!console)
+            if (settings.Console)
             {
-                return;
-            }
-
-            if (json)
-            {
-                logger.WriteTo.Console(new CompactJsonFormatter());
-            }
-            else
-            {
-                logger.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+                AddConsole(logger, json, JournalStream.IsStandardOutput());
             }
         });
     }
 
-    private static void ApplyLevels(LoggerConfiguration logger, IConfigurationSection levels)
+    private static void AddConsole(LoggerConfiguration logger, bool json, bool toJournal)
     {
-        logger.MinimumLevel.Is(ParseLevel(levels["Default"] ?? levels.Value, "Serilog:MinimumLevel:Default"));
-        foreach (var category in levels.GetSection("Override").GetChildren())
+        if (!toJournal && !json)
         {
-            logger.MinimumLevel.Override(category.Key, ParseLevel(category.Value, $"Serilog:MinimumLevel:Override:{category.Key}"));
+            // On a terminal: the console sink's own template rendering, with colours.
+            logger.WriteTo.Async(
+                console => console.Console(outputTemplate: TextTemplate, formatProvider: CultureInfo.InvariantCulture),
+                bufferSize: ConsoleBufferEvents,
+                blockWhenFull: false);
+            return;
         }
-    }
 
-    private static LogEventLevel ParseLevel(string? text, string key) =>
-        text is null ? LogEventLevel.Information
-        : Enum.TryParse<LogEventLevel>(text, ignoreCase: true, out var level) ? level
-        : throw new Icp.Hosting.StartupException($"{key}: '{text}' is not a level (Verbose, Debug, Information, Warning, Error, Fatal)");
+        ITextFormatter formatter = json
+            ? new CompactJsonFormatter()
+            : new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture);
+        if (toJournal)
+        {
+            formatter = new SyslogPriorityFormatter(formatter);
+        }
+
+        logger.WriteTo.Async(console => console.Console(formatter), bufferSize: ConsoleBufferEvents, blockWhenFull: false);
+    }
 }

@@ -20,16 +20,7 @@ internal static class OptionsValidators
     {
         public ValidateOptionsResult Validate(string? name, IcpOptions o)
         {
-            var errors = new List<string>();
-            if (string.IsNullOrWhiteSpace(o.SocketPath))
-            {
-                errors.Add("Icp:SocketPath: must not be empty");
-            }
-
-            if (!IcpOptions.TryParseSocketMode(o.SocketMode, out _))
-            {
-                errors.Add($"Icp:SocketMode: must be an octal file mode such as 0660 (got '{o.SocketMode}')");
-            }
+            var errors = new List<string>(SocketSettingRules.Problems(o));
 
             if (o.RequestTimeout <= TimeSpan.Zero || o.RequestTimeout > TimeSpan.FromHours(1))
             {
@@ -39,6 +30,26 @@ internal static class OptionsValidators
             if (o.MaxFrameBytes < 64 || o.MaxFrameBytes > 64 * 1024 * 1024)
             {
                 errors.Add($"Icp:MaxFrameBytes: must be 64-67108864 (got {o.MaxFrameBytes})");
+            }
+
+            if (o.MaxPendingCalls is < 1 or > 1_000_000)
+            {
+                errors.Add($"Icp:MaxPendingCalls: must be 1-1000000 (got {o.MaxPendingCalls})");
+            }
+
+            if (o.MaxConcurrentRequests is < 1 or > 65536)
+            {
+                errors.Add($"Icp:MaxConcurrentRequests: must be 1-65536 (got {o.MaxConcurrentRequests})");
+            }
+
+            if (o.PingInterval != Timeout.InfiniteTimeSpan && (o.PingInterval < TimeSpan.FromMilliseconds(100) || o.PingInterval > TimeSpan.FromHours(1)))
+            {
+                errors.Add($"Icp:PingInterval: must be 00:00:00.1-01:00:00, or -00:00:00.001 for no heartbeat (got {o.PingInterval})");
+            }
+
+            if (o.PingTimeout < TimeSpan.FromMilliseconds(100) || o.PingTimeout > TimeSpan.FromHours(1))
+            {
+                errors.Add($"Icp:PingTimeout: must be 00:00:00.1-01:00:00 (got {o.PingTimeout})");
             }
 
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,0 +1,38 @@
+using System.Text;
+
+namespace SessionManager.Icp.Hosting;
+
+/// <summary>What a socket path must be before the file system is asked anything about it.</summary>
+public static class SocketPathRules
+{
+    /// <summary>sun_path in struct sockaddr_un holds 108 bytes, the terminating NUL included.</summary>
+    public const int MaxPathBytes = 107;
+
+    /// <summary>The problem with <paramref name="path"/> as <c>Icp:SocketPath</c>, or null if there is none.</summary>
+    public static string? Problem(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return "Icp:SocketPath: must not be empty";
+        }
+
+        // A relative path would depend on the working directory, which the RDS server cannot know.
+        if (!path.StartsWith('/'))
+        {
+            return $"Icp:SocketPath: must be an absolute path such as /tmp/.pipe/FreeRDS_SessionManager (got '{path}')";
+        }
+
+        if (path.EndsWith('/'))
+        {
+            return $"Icp:SocketPath: {path} names a directory; name the socket file inside it, e.g. {path}FreeRDS_SessionManager";
+        }
+
+        int bytes = Encoding.UTF8.GetByteCount(path);
+        if (bytes > MaxPathBytes)
+        {
+            return $"Icp:SocketPath: {path} is {bytes} bytes long; a Unix socket path can be at most {MaxPathBytes}";
+        }
+
+        return null;
+    }
+}
