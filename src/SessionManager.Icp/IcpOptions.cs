@@ -41,6 +41,20 @@ public sealed class IcpOptions
 
     private static readonly uint[] DefaultAllowedUids = [0];
 
+    /// <summary>
+    /// The binder cannot tell an empty list from an absent one (an empty JSON array binds to
+    /// nothing); the key present with no items — <c>"AllowedUids": []</c>, or <c>""</c> or
+    /// <c>"*"</c> — means "anyone".
+    /// </summary>
+    internal void ApplyEmptyAllowedUids(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        var section = configuration.GetSection($"{SectionName}:{nameof(AllowedUids)}");
+        if (section.Value is "" or "*" && !section.GetChildren().Any())
+        {
+            AllowedUids = [];
+        }
+    }
+
     internal UnixFileMode ParsedSocketMode => TryParseSocketMode(SocketMode, out var mode) ? mode : (UnixFileMode)0b110_110_000;
 
     public static bool TryParseSocketMode(string? text, out UnixFileMode mode)

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SessionManager.Icp.Handlers;
@@ -13,7 +14,9 @@ public static class IcpServiceCollectionExtensions
     /// <summary>The ICP engine: the Unix-socket listener, the RDS link and client, the RDS→SM handlers.</summary>
     public static IServiceCollection AddIcp(this IServiceCollection services)
     {
-        services.AddOptions<IcpOptions>().BindConfiguration(IcpOptions.SectionName).ValidateOnStart();
+        services.AddOptions<IcpOptions>().BindConfiguration(IcpOptions.SectionName)
+            .PostConfigure<IConfiguration>(static (options, configuration) => options.ApplyEmptyAllowedUids(configuration))
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RdsLink>();
         services.AddSingleton<RdsClient>();

@@ -175,6 +175,17 @@ public sealed class IcpLinkTests
     }
 
     [Fact]
+    public async Task An_empty_uid_list_lets_anyone_connect_and_says_so_at_start()
+    {
+        await using var daemon = await Daemon.StartAsync("Icp:AllowedUids=*");
+        var (rds, answer) = await FakeRdsPeer.ConnectWithHandshakeAsync(daemon.SocketPath);
+        await using var _ = rds;
+
+        Assert.Equal(IcpMessageTypes.Handshake, answer.MsgType);
+        Assert.Single(daemon.Logs.WithEventName("AnyUidAllowed"));
+    }
+
+    [Fact]
     public async Task Stopping_cleanly_logs_no_error()
     {
         for (int run = 0; run < 3; run++)
