@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using SessionManager.Icp.Handlers;
 using SessionManager.Icp.Hosting;
 using SessionManager.Icp.Link;
+using SessionManager.Icp.Logging;
 using SessionManager.Icp.Protocol;
 
 namespace SessionManager.Icp;
@@ -18,6 +19,7 @@ public static class IcpServiceCollectionExtensions
             .PostConfigure<IConfiguration>(static (options, configuration) => options.ApplyEmptyAllowedUids(configuration))
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IcpLogLimits>();
         services.AddSingleton<RdsLink>();
         services.AddSingleton<RdsClient>();
         services.AddIcpHandler<PingRequest, PingResponse, PingHandler>(MsgType.Ping);

@@ -186,6 +186,33 @@ public sealed class IcpLinkTests
     }
 
     [Fact]
+    public async Task A_peer_flooding_unknown_tags_and_types_cannot_flood_the_log()
+    {
+        await using var daemon = await Daemon.StartAsync();
+        await using var rds = await daemon.ConnectRdsAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        for (uint i = 0; i < 1000; i++)
+        {
+            await rds.SendAsync(Icp.Framing.RpcMessages.Success(900_000 + i, (uint)MsgType.VirtualChannelOpen, new VirtualChannelOpenResponse { ConnectionString = "", Instance = 0 }));
+            await rds.SendAsync(Icp.Framing.RpcMessages.Request(800_000 + i, 77, new PingRequest()));
+        }
+
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.Equal(RPCStatus.Notfound, (await rds.ReadResponseAsync()).Status);
+        }
+
+        // At most 10 lines of each per second, then one line counting the rest.
+        double allowed = 10 * (clock.Elapsed.TotalSeconds + 1);
+        Assert.InRange(daemon.Logs.WithEventName("UnknownTagResponse").Count(), 10, allowed);
+        Assert.InRange(daemon.Logs.WithEventName("NoHandler").Count(), 10, allowed);
+        var suppressed = await daemon.Logs.WaitForAsync("IcpLinesSuppressed", TimeSpan.FromSeconds(5));
+        Assert.True(daemon.Rds.IsConnected);
+        Assert.NotNull(suppressed);
+    }
+
+    [Fact]
     public async Task Stopping_cleanly_logs_no_error()
     {
         for (int run = 0; run < 3; run++)

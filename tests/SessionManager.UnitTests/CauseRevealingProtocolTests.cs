@@ -1,3 +1,4 @@
+using SessionManager.FdsApi.Logging;
 using SessionManager.Icp.Link;
 using Microsoft.Extensions.Logging.Abstractions;
 using SessionManager.FdsApi.Generated;
@@ -162,7 +163,7 @@ public class CauseRevealingProtocolTests
         }
 
         var slot = new CallFailureSlot();
-        var deps = new FdsApiDependencies(new RdsClient(new RdsLink(NullLogger<RdsLink>.Instance)), new IdentitySessionRouting(), new AllowAllCallGate(), new InFlightCalls(), NullLogger<FdsApiHandler>.Instance);
+        var deps = new FdsApiDependencies(new RdsClient(new RdsLink(NullLogger<RdsLink>.Instance)), new IdentitySessionRouting(), new AllowAllCallGate(), new InFlightCalls(), new FdsApiLogLimits(NullLogger<FdsApiLogLimits>.Instance, TimeProvider.System), NullLogger<FdsApiHandler>.Instance);
         var processor = new fdsapi.AsyncProcessor(new FdsApiHandler(deps, slot), NullLogger<fdsapi.AsyncProcessor>.Instance);
         using var requestIn = new TMemoryBufferTransport(requestBuffer.GetBuffer(), config);
         using var responseBuffer = new TMemoryBufferTransport(config);

@@ -1,3 +1,4 @@
+using SessionManager.FdsApi.Logging;
 using SessionManager.Icp.Link;
 using Microsoft.Extensions.Logging.Abstractions;
 using SessionManager.FdsApi.Handler;
@@ -29,7 +30,7 @@ public sealed class FdsApiBridgeTests : IAsyncLifetime
         _icp = await IcpConnectionHarness.StartAsync(owner: link);
         await _icp.Peer.HandshakeAsync();
         Assert.Same(_icp.Connection, link.Current);
-        var deps = new FdsApiDependencies(new RdsClient(link), new IdentitySessionRouting(), new AllowAllCallGate(), new InFlightCalls(), NullLogger<FdsApiHandler>.Instance);
+        var deps = new FdsApiDependencies(new RdsClient(link), new IdentitySessionRouting(), new AllowAllCallGate(), new InFlightCalls(), new FdsApiLogLimits(NullLogger<FdsApiLogLimits>.Instance, TimeProvider.System), NullLogger<FdsApiHandler>.Instance);
         _handler = new FdsApiHandler(deps, _failures);
     }
 

@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Logging;
+using SessionManager.FdsApi.Logging;
 using SessionManager.Icp;
 
 namespace SessionManager.FdsApi.Handler;
 
 /// <summary>What every connection's <see cref="FdsApiHandler"/> shares (one instance for the daemon).</summary>
-public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, IFdsApiCallGate gate, InFlightCalls inFlight, ILogger<FdsApiHandler> logger)
+public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, IFdsApiCallGate gate, InFlightCalls inFlight, FdsApiLogLimits logLimits, ILogger<FdsApiHandler> logger)
 {
     public RdsClient Rds { get; } = rds;
 
@@ -15,4 +16,7 @@ public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, I
     public InFlightCalls InFlight { get; } = inFlight;
 
     public ILogger<FdsApiHandler> Logger { get; } = logger;
+
+    /// <summary>Failed calls can be repeated at will by a client while the RDS server is down: rate-limited.</summary>
+    public FdsApiLogLimits LogLimits { get; } = logLimits;
 }

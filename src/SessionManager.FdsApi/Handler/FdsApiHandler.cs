@@ -111,7 +111,11 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         switch (ex)
         {
             case IcpException icp:
-                _logger.CallFailed(method, sessionId, connectionId, icp.Tag, ElapsedMs(started), icp.Message);
+                if (_deps.LogLimits.CallFailed.ShouldLog())
+                {
+                    _logger.CallFailed(method, sessionId, connectionId, icp.Tag, ElapsedMs(started), icp.Message);
+                }
+
                 _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, icp.Message));
                 break;
             case OperationCanceledException:

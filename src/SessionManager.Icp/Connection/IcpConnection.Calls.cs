@@ -106,7 +106,11 @@ public sealed partial class IcpConnection
         var call = _pending.TakeAnswered(response.Tag);
         if (call is null)
         {
-            _logger.UnknownTagResponse(response.Tag, response.MsgType, IcpMessageTypes.NameOf(response.MsgType));
+            if (_logLimits.UnknownTagResponse.ShouldLog())
+            {
+                _logger.UnknownTagResponse(response.Tag, response.MsgType, IcpMessageTypes.NameOf(response.MsgType));
+            }
+
             return;
         }
 

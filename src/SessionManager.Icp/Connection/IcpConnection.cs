@@ -26,6 +26,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly IIcpConnectionOwner? _owner;
+    private readonly IcpLogLimits _logLimits;
     private readonly PendingCallTable _pending;
     private readonly SemaphoreSlim _requestSlots;
     private readonly CancellationTokenSource _closed = new();
@@ -36,7 +37,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
     private volatile bool _ready;
 
     public IcpConnection(Stream transport, PeerCredentials peer, IcpOptions options, IcpRequestDispatcher dispatcher, ILogger logger,
-        TimeProvider? time = null, IIcpConnectionOwner? owner = null)
+        TimeProvider? time = null, IIcpConnectionOwner? owner = null, IcpLogLimits? logLimits = null)
     {
         _transport = transport;
         Peer = peer;
@@ -45,6 +46,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
         _logger = logger;
         _time = time ?? TimeProvider.System;
         _owner = owner;
+        _logLimits = logLimits ?? IcpLogLimits.None;
         _pending = new PendingCallTable(options.MaxPendingCalls);
         _requestSlots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
         Id = Interlocked.Increment(ref s_lastId);

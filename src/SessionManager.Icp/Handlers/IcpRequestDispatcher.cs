@@ -21,8 +21,11 @@ public sealed class IcpRequestDispatcher
     private readonly IServiceProvider _services;
     private readonly ILogger<IcpRequestDispatcher> _logger;
 
-    public IcpRequestDispatcher(IEnumerable<IcpHandlerRegistration> handlers, IServiceProvider services, ILogger<IcpRequestDispatcher> logger)
+    private readonly IcpLogLimits _logLimits;
+
+    public IcpRequestDispatcher(IEnumerable<IcpHandlerRegistration> handlers, IServiceProvider services, ILogger<IcpRequestDispatcher> logger, IcpLogLimits? logLimits = null)
     {
+        _logLimits = logLimits ?? IcpLogLimits.None;
         _handlers = handlers.GroupBy(h => h.MsgType).ToFrozenDictionary(g => g.Key, g => g.Last());
         _services = services;
         _logger = logger;
@@ -34,7 +37,11 @@ public sealed class IcpRequestDispatcher
     {
         if (!_handlers.TryGetValue(request.MsgType, out var handler))
         {
-            _logger.NoHandler(request.Tag, request.MsgType, IcpMessageTypes.NameOf(request.MsgType));
+            if (_logLimits.NoHandler.ShouldLog())
+            {
+                _logger.NoHandler(request.Tag, request.MsgType, IcpMessageTypes.NameOf(request.MsgType));
+            }
+
             return ValueTask.FromResult(RpcMessages.Failure(request.Tag, request.MsgType, RPCStatus.Notfound, null));
         }
 

@@ -26,8 +26,11 @@ public sealed class IcpListener : BackgroundService
     private Socket? _listener;
     private Task? _serving;
 
-    public IcpListener(IOptions<IcpOptions> options, RdsLink link, IcpRequestDispatcher dispatcher, TimeProvider time, ILoggerFactory loggers)
+    private readonly IcpLogLimits _logLimits;
+
+    public IcpListener(IOptions<IcpOptions> options, RdsLink link, IcpRequestDispatcher dispatcher, TimeProvider time, IcpLogLimits logLimits, ILoggerFactory loggers)
     {
+        _logLimits = logLimits;
         _options = options.Value;
         _link = link;
         _dispatcher = dispatcher;
@@ -57,16 +60,24 @@ public sealed class IcpListener : BackgroundService
         if (_allowedUids.Count > 0 && !_allowedUids.Contains(peer.Uid))
         {
             // Before anything is read from it: an unknown local user is not an RDS server.
-            _logger.PeerUidRefused(peer, peer.Uid);
+            if (_logLimits.ConnectionRefused.ShouldLog())
+            {
+                _logger.PeerUidRefused(peer, peer.Uid);
+            }
+
             socket.Dispose();
             return;
         }
 
-        var connection = new IcpConnection(new NetworkStream(socket, ownsSocket: true), peer, _options, _dispatcher, _connectionLogger, _time, _link);
+        var connection = new IcpConnection(new NetworkStream(socket, ownsSocket: true), peer, _options, _dispatcher, _connectionLogger, _time, _link, _logLimits);
         if (!_link.TryClaim(connection, out var holder))
         {
             // The live connection is not disturbed; the newcomer is closed at once.
-            _logger.SecondConnectionRejected(peer, holder?.Peer ?? PeerCredentials.Unknown);
+            if (_logLimits.ConnectionRefused.ShouldLog())
+            {
+                _logger.SecondConnectionRejected(peer, holder?.Peer ?? PeerCredentials.Unknown);
+            }
+
             connection.Refuse(new IcpPeerRefusedException("another RDS server is connected"));
             return;
         }
