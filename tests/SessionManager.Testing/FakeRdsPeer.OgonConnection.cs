@@ -27,7 +27,10 @@ public sealed partial class FakeRdsPeer
 
     /// <summary>
     /// Plays one client connection as the ogon RDS does (sequence of SESSIONS.md §1) and stops
-    /// where the RDS would close the client. Sequential, so <see cref="Answer"/> must not be set.
+    /// where the RDS would close the client. The three requests go one after another, each
+    /// waiting for its answer, as the RDS's synchronous calls do. Not yet run against the daemon
+    /// (it does not answer these calls yet); the backend part is
+    /// <see cref="BackendEndpointClient.ActivateLikeOgonAsync"/>, tested against the stand-in.
     /// </summary>
     public async Task<OgonConnectionResult> PlayOgonConnectionAsync(
         OgonClientConnection client,
