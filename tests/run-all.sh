@@ -44,6 +44,7 @@ fi
 # --- checks ------------------------------------------------------------------------------
 check "generated Thrift C# is in sync with thrift/fdsapi.thrift" thrift/generate.sh --check
 check "interop peers build from proto/ and thrift/" tests/interop/build.sh tests/interop/build
+check "stand-in backend builds" make -s -C tests/standin-backend OUT="$root/tests/standin-backend/build"
 check "solution builds (warnings are errors)" dotnet build SessionManager.sln -c Debug --nologo -v quiet
 check "daemon publishes to OUT/SessionManager" bash -c \
   "dotnet publish src/SessionManager -c Release -o '$root/artifacts/publish' --nologo -v quiet && test -x '$root/artifacts/publish/SessionManager'"
@@ -52,7 +53,7 @@ check "daemon publishes to OUT/SessionManager" bash -c \
 for project in tests/SessionManager.UnitTests tests/SessionManager.IntegrationTests; do
   name="$(basename "$project")"
   echo "==> $name"
-  SM_INTEROP_BIN="$root/tests/interop/build" dotnet test "$project" --no-build --nologo \
+  SM_INTEROP_BIN="$root/tests/interop/build" SM_STANDIN_BACKEND="$root/tests/standin-backend/build/standin-backend" dotnet test "$project" --no-build --nologo \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" --blame-hang-timeout 5m
   trx="$results/$name.trx"
   if [ -f "$trx" ]; then

@@ -14,7 +14,7 @@ namespace SessionManager.Testing;
 /// (the product's own codec). SM→RDS requests are answered by <see cref="Answer"/> when set,
 /// otherwise queued for the test to read and answer, in any order.
 /// </summary>
-public sealed class FakeRdsPeer : IAsyncDisposable
+public sealed partial class FakeRdsPeer : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
