@@ -1,9 +1,62 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SessionManager.FdsApi.Handler;
+using SessionManager.Icp;
+using SessionManager.Icp.Protocol;
+using SessionManager.Sessions.Backends;
+using SessionManager.Sessions.FdsApi;
+using SessionManager.Sessions.Handlers;
+using SessionManager.Sessions.Hosting;
+using SessionManager.Sessions.Logon;
+using SessionManager.Sessions.Policies;
+using SessionManager.Sessions.Properties;
+using SessionManager.Sessions.Registry;
+using SessionManager.Sessions.Routing;
+using SessionManager.Sessions.Tls;
+using SessionManager.Sessions.Tokens;
 
 namespace SessionManager.Sessions;
 
 public static class SessionsServiceCollectionExtensions
 {
-    /// <summary>The session registry, its RDS→SM handlers and the launcher client.</summary>
-    public static IServiceCollection AddSessions(this IServiceCollection services) => services;
+    /// <summary>The session registry, its RDS→SM handlers, the fdsapi side it answers, and the launcher client.</summary>
+    public static IServiceCollection AddSessions(this IServiceCollection services)
+    {
+        services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.SectionName);
+        services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName);
+        services.AddOptions<PipesOptions>().BindConfiguration(PipesOptions.SectionName);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => PolicyBook.Read(sp.GetRequiredService<IConfiguration>(), out _));
+        services.AddSingleton(sp => new BackendCatalog(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<SessionEventHub>();
+        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<DisplayAllocator>();
+        services.AddSingleton<BackendStarter>();
+        services.AddSingleton<SessionTokenFiles>();
+        services.AddSingleton<PropertyStore>();
+        services.AddSingleton<SessionService>();
+
+        services.AddIcpHandler<PropertyBoolRequest, PropertyBoolResponse, PropertyHandlers>(MsgType.PropertyBool);
+        services.AddIcpHandler<PropertyNumberRequest, PropertyNumberResponse, PropertyHandlers>(MsgType.PropertyNumber);
+        services.AddIcpHandler<PropertyStringRequest, PropertyStringResponse, PropertyHandlers>(MsgType.PropertyString);
+        services.AddIcpHandler<PropertyBulkRequest, PropertyBulkResponse, PropertyHandlers>(MsgType.PropertyBulk);
+        services.AddIcpHandler<LogonUserRequest, LogonUserResponse, LogonHandlers>(MsgType.LogonUser);
+        services.AddIcpHandler<ReconnectUserRequest, LogonUserResponse, LogonHandlers>(MsgType.ReconnectUser);
+        services.AddIcpHandler<DisconnectUserSessionRequest, DisconnectUserSessionResponse, ConnectionHandlers>(MsgType.DisconnectUserSession);
+        services.AddIcpHandler<LogoffUserSessionRequest, LogoffUserSessionResponse, ConnectionHandlers>(MsgType.LogoffUserSession);
+        services.AddIcpHandler<RemoteControlEndedRequest, RemoteControlEndedResponse, ConnectionHandlers>(MsgType.RemoteControlEnded);
+        services.AddIcpHandler<IsChannelAllowedRequest, IsChannelAllowedResponse, ConnectionHandlers>(MsgType.IsChannelAllowed);
+        services.AddIcpHandler<VersionInfoRequest, VersionInfoResponse, GreeterHandlers>(MsgType.SbpVersionInfo);
+        services.AddIcpHandler<AuthenticateUserRequest, AuthenticateUserResponse, GreeterHandlers>(MsgType.AuthenticateUser);
+        services.AddIcpHandler<EndSessionRequest, EndSessionResponse, GreeterHandlers>(MsgType.EndSession);
+
+        // The registry names the sessions: fdsapi routes through it and answers from it.
+        services.AddSingleton<ISessionRouting, RegistrySessionRouting>();
+        services.AddSingleton<ISessionDirectory, RegistrySessionDirectory>();
+
+        services.AddHostedService<TlsPairCreator>();
+        services.AddHostedService<SessionsHostedService>();
+        return services;
+    }
 }

@@ -5,7 +5,7 @@ using SessionManager.Icp;
 namespace SessionManager.FdsApi.Handler;
 
 /// <summary>What every connection's <see cref="FdsApiHandler"/> shares (one instance for the daemon).</summary>
-public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, IFdsApiCallGate gate, InFlightCalls inFlight, FdsApiLogLimits logLimits, ILogger<FdsApiHandler> logger)
+public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, IFdsApiCallGate gate, InFlightCalls inFlight, FdsApiLogLimits logLimits, ILogger<FdsApiHandler> logger, ISessionDirectory? directory = null)
 {
     public RdsClient Rds { get; } = rds;
 
@@ -19,4 +19,7 @@ public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, I
 
     /// <summary>Failed calls can be repeated at will by a client while the RDS server is down: rate-limited.</summary>
     public FdsApiLogLimits LogLimits { get; } = logLimits;
+
+    /// <summary>The session registry's side of the API; null when the daemon runs without one.</summary>
+    public ISessionDirectory? Directory { get; } = directory;
 }

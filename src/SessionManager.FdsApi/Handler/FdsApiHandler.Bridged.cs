@@ -92,12 +92,42 @@ public sealed partial class FdsApiHandler
     }
 
     // Both ask the RDS server to close the RDP connection (ICP 5); what differs is the session
-    // manager's own bookkeeping, which arrives with the session registry.
+    // manager's own bookkeeping: with the registry, disconnect keeps the session Disconnected and
+    // logoff ends it.
     public Task<bool> disconnectSession(string? authToken, int sessionId, bool wait, CancellationToken cancellationToken = default) =>
-        CloseConnectionAsync(nameof(disconnectSession), authToken, sessionId, wait, cancellationToken);
+        _deps.Directory is { } directory
+            ? ThroughDirectoryAsync(nameof(disconnectSession), authToken, sessionId, (d, ct) => d.DisconnectAsync(sessionId, wait, ct), directory, cancellationToken)
+            : CloseConnectionAsync(nameof(disconnectSession), authToken, sessionId, wait, cancellationToken);
 
     public Task<bool> logoffSession(string? authToken, int sessionId, bool wait, CancellationToken cancellationToken = default) =>
-        CloseConnectionAsync(nameof(logoffSession), authToken, sessionId, wait, cancellationToken);
+        _deps.Directory is { } directory
+            ? ThroughDirectoryAsync(nameof(logoffSession), authToken, sessionId, (d, ct) => d.LogoffAsync(sessionId, wait, ct), directory, cancellationToken)
+            : CloseConnectionAsync(nameof(logoffSession), authToken, sessionId, wait, cancellationToken);
+
+    private async Task<bool> ThroughDirectoryAsync(string method, string? authToken, int sessionId, Func<ISessionDirectory, CancellationToken, ValueTask<bool>> act,
+        ISessionDirectory directory, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            if (!await AdmitAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken))
+            {
+                return false;
+            }
+
+            bool done = await act(directory, cancellationToken);
+            if (!done)
+            {
+                _logger.NoRoute(method, sessionId, "no such session, or it has no RDP connection");
+            }
+
+            return done;
+        }
+        catch (Exception ex) when (RecordFailure(ex, method, sessionId, 0, started))
+        {
+            throw;
+        }
+    }
 
     public async Task<bool> startRemoteControlSession(string? authToken, int sourceLogonId, int targetLogonId, sbyte HotkeyVk, short HotkeyModifiers, int flags, CancellationToken cancellationToken = default)
     {

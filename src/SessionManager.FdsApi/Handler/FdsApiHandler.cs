@@ -52,11 +52,37 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
     public Task<bool> logoffConnection(string? authToken, CancellationToken cancellationToken = default) =>
         NotAvailableAsync<bool>(new FdsApiCall(nameof(logoffConnection), authToken), cancellationToken);
 
-    public Task<TReturnEnumerateSession> enumerateSessions(string? authToken, int Version, CancellationToken cancellationToken = default) =>
-        NotAvailableAsync<TReturnEnumerateSession>(new FdsApiCall(nameof(enumerateSessions), authToken), cancellationToken);
+    public async Task<TReturnEnumerateSession> enumerateSessions(string? authToken, int Version, CancellationToken cancellationToken = default)
+    {
+        var call = new FdsApiCall(nameof(enumerateSessions), authToken);
+        if (_deps.Directory is not { } directory)
+        {
+            return await NotAvailableAsync<TReturnEnumerateSession>(call, cancellationToken);
+        }
 
-    public Task<TReturnQuerySessionInformation> querySessionInformation(string? authToken, int sessionId, int infoClass, CancellationToken cancellationToken = default) =>
-        NotAvailableAsync<TReturnQuerySessionInformation>(new FdsApiCall(nameof(querySessionInformation), authToken, sessionId), cancellationToken);
+        if (!await AdmitAsync(call, cancellationToken))
+        {
+            return new TReturnEnumerateSession { ReturnValue = false, SessionInfoList = [] };
+        }
+
+        return new TReturnEnumerateSession { ReturnValue = true, SessionInfoList = [.. directory.Enumerate()] };
+    }
+
+    public async Task<TReturnQuerySessionInformation> querySessionInformation(string? authToken, int sessionId, int infoClass, CancellationToken cancellationToken = default)
+    {
+        var call = new FdsApiCall(nameof(querySessionInformation), authToken, sessionId);
+        if (_deps.Directory is not { } directory)
+        {
+            return await NotAvailableAsync<TReturnQuerySessionInformation>(call, cancellationToken);
+        }
+
+        if (!await AdmitAsync(call, cancellationToken))
+        {
+            return new TReturnQuerySessionInformation { ReturnValue = false };
+        }
+
+        return directory.Query(sessionId, infoClass);
+    }
 
     private async Task<T> NotAvailableAsync<T>(FdsApiCall call, CancellationToken cancellationToken)
     {

@@ -1,0 +1,137 @@
+using Microsoft.Extensions.Logging;
+using SessionManager.Icp.Connection;
+using SessionManager.Icp.Errors;
+using SessionManager.Icp.Protocol;
+using SessionManager.Sessions.Launcher;
+using SessionManager.Sessions.Registry;
+
+namespace SessionManager.Sessions.Logon;
+
+public sealed partial class SessionService
+{
+    /// <summary>SBP VersionInfo (202) from a greeter: its session may authenticate users only with major 1.</summary>
+    public bool GreeterVersion(int sessionId, uint major)
+    {
+        if (_registry.Get(sessionId) is not { } session || !session.Record.IsGreeter)
+        {
+            return false;
+        }
+
+        _registry.MarkSbpCompatible(session, major == 1);
+        return true;
+    }
+
+    /// <summary>
+    /// SBP AuthenticateUser (200) from the greeter of <paramref name="sessionId"/> (SESSIONS.md §8):
+    /// PAM, the user's session by the same policy as LogonUser, SwitchTo for the greeter's
+    /// connection, and only once that succeeded the answer AUTH_SUCCESSFUL; the greeter then ends.
+    /// </summary>
+    /// <exception cref="LogonFailedException">a failure after authentication (backend, SwitchTo): answered FAILED.</exception>
+    public async Task<AuthenticateUserResponse.Types.AUTH_STATUS> GreeterLogonAsync(int sessionId, string user, string password, PeerCredentials rds)
+    {
+        var greeter = _registry.Get(sessionId);
+        if (greeter is null || !greeter.Record.IsGreeter || greeter.Record.State != SessionState.Connected || greeter.Record.ConnectionId is not { } connectionId)
+        {
+            return AuthenticateUserResponse.Types.AUTH_STATUS.AuthWrongSessionState;
+        }
+
+        if (!greeter.SbpCompatible)
+        {
+            throw new LogonFailedException("the greeter did not send SBP VersionInfo first");
+        }
+
+        using var budget = new CancellationTokenSource(_options.LogonBudget, _time);
+        var client = greeter.Record.Client;
+        ILogonAttempt attempt;
+        try
+        {
+            attempt = await _launcher.AuthenticateAsync(user, password, client.Address, budget.Token);
+        }
+        catch (AuthenticationFailedException ex)
+        {
+            LogLogon(_logger, "rejected", user, client.Address, connectionId, $"greeter of session {sessionId}: {ex.Message}");
+            return AuthenticateUserResponse.Types.AUTH_STATUS.AuthBadCredentials;
+        }
+        catch (LauncherUnavailableException ex)
+        {
+            throw new LogonFailedException(ex.Message);
+        }
+
+        await using (attempt)
+        {
+            long generation = _registry.LinkGenerationOf(connectionId) ?? 0;
+            var target = await SessionForSwitchAsync(attempt, rds, client, budget.Token);
+            if (!await SwitchToAsync(connectionId, target.Record))
+            {
+                _registry.Detach(target, "SwitchTo failed");
+                LogLogon(_logger, "failed", attempt.Account.UserName, client.Address, connectionId, "the RDS server could not switch the connection to the session");
+                throw new LogonFailedException("the RDS server could not switch to the session");
+            }
+
+            _registry.Attach(target, connectionId, generation);
+            await EndAsync(sessionId, $"its user logged on to session {target.Id}", logoffConnection: false);
+            LogLogon(_logger, "granted", attempt.Account.UserName, client.Address, connectionId, $"session {target.Id} after the greeter of session {sessionId}");
+            return AuthenticateUserResponse.Types.AUTH_STATUS.AuthSuccessful;
+        }
+    }
+
+    /// <summary>SBP EndSession (201): the greeter was cancelled: its connection is closed and it ends.</summary>
+    public async Task<bool> GreeterCancelledAsync(int sessionId)
+    {
+        if (_registry.Get(sessionId) is not { Record.IsGreeter: true })
+        {
+            return false;
+        }
+
+        await EndAsync(sessionId, "cancelled in the greeter", logoffConnection: true);
+        return true;
+    }
+
+    private async Task<Session> SessionForSwitchAsync(ILogonAttempt attempt, PeerCredentials rds, ClientInfo client, CancellationToken budget)
+    {
+        var account = attempt.Account;
+        var policy = _policies.For(account.UserName, account.Groups);
+        using var gate = await _users.EnterAsync(account.UserName, budget);
+        var choice = SessionChooser.Choose(policy, _registry.SessionsOf(account.UserName), client.HostName);
+        foreach (var other in choice.EndFirst)
+        {
+            await EndAsync(other.Id, "replaced by a new logon (single session)", logoffConnection: true);
+        }
+
+        if (choice.Reuse is { } existing && _registry.Get(existing.Id) is { } reused)
+        {
+            await attempt.DiscardAsync();
+            if (reused.Record.ConnectionId is { } old)
+            {
+                await LogoffConnectionAsync(old);
+                _registry.Detach(reused, "taken over by a logon in the greeter");
+            }
+
+            return reused;
+        }
+
+        return await StartSessionAsync(account.UserName, null, isGreeter: false, policy, policy.Backend, client, rds,
+            (launch, ct) => attempt.StartBackendAsync(launch, ct), account.Uid, account.Gid, budget);
+    }
+
+    private async Task<bool> SwitchToAsync(uint connectionId, SessionRecord target)
+    {
+        try
+        {
+            var answer = await _rds.CallAsync<SwitchToResponse>(MsgType.SwitchTo, new SwitchToRequest
+            {
+                ConnectionId = connectionId,
+                ServiceEndpoint = Backends.PipesOptions.WinPrPrefix + target.PipeName,
+                MaxWidth = (uint)target.MaxWidth,
+                MaxHeight = (uint)target.MaxHeight,
+                BackendCookie = target.BackendCookie,
+                OgonCookie = target.OgonCookie,
+            }, new IcpCallOptions { Timeout = _options.LogoffTimeout }, CancellationToken.None);
+            return answer.Success;
+        }
+        catch (IcpException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,398 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SessionManager.Icp;
+using SessionManager.Icp.Connection;
+using SessionManager.Icp.Errors;
+using SessionManager.Icp.Protocol;
+using SessionManager.Sessions.Backends;
+using SessionManager.Sessions.Launcher;
+using SessionManager.Sessions.Policies;
+using SessionManager.Sessions.Registry;
+using SessionManager.Sessions.Tokens;
+
+namespace SessionManager.Sessions.Logon;
+
+/// <summary>
+/// What happens to sessions: logons (LogonUser, ReconnectUser, the greeter's AuthenticateUser),
+/// disconnects, takeovers and ends. The slow steps (PAM, backend start, ICP calls) run here;
+/// every change of state is committed through the <see cref="SessionRegistry"/>.
+/// </summary>
+public sealed partial class SessionService
+{
+    private readonly SessionRegistry _registry;
+    private readonly ISessionLauncher _launcher;
+    private readonly BackendStarter _backends;
+    private readonly DisplayAllocator _displays;
+    private readonly SessionTokenFiles _tokens;
+    private readonly PolicyBook _policies;
+    private readonly RdsClient _rds;
+    private readonly SessionsOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SessionService> _logger;
+    private readonly UserGate _users = new();
+
+    public SessionService(SessionRegistry registry, ISessionLauncher launcher, BackendStarter backends, DisplayAllocator displays, SessionTokenFiles tokens,
+        PolicyBook policies, RdsClient rds, IOptions<SessionsOptions> options, TimeProvider time, ILogger<SessionService> logger)
+    {
+        _registry = registry;
+        _launcher = launcher;
+        _backends = backends;
+        _displays = displays;
+        _tokens = tokens;
+        _policies = policies;
+        _rds = rds;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        registry.DisconnectedTimeoutElapsed = id => _ = EndAsync(id, "disconnected timeout passed", logoffConnection: false);
+    }
+
+    public SessionRegistry Registry => _registry;
+
+    /// <summary>
+    /// LogonUser: authenticate, pick or create the session, start its backend, and return what
+    /// the RDS needs, all within <see cref="SessionsOptions.LogonBudget"/>. Bad or missing
+    /// credentials give the greeter when one is configured.
+    /// </summary>
+    /// <exception cref="LogonFailedException">no session can be given; the message is for the RDS's log.</exception>
+    public async Task<LogonGrant> LogonAsync(LogonRequest request)
+    {
+        using var budget = new CancellationTokenSource(_options.LogonBudget, _time);
+        var geometry = new Properties.ConnectionGeometry(request.Client.Width, request.Client.Height, request.Client.ColorDepth, request.Client.Width, request.Client.Height);
+        var logon = _registry.BeginLogon(request.ConnectionId, request.LinkGeneration, request.Client, geometry);
+        try
+        {
+            var grant = await LogonWithinBudgetAsync(request, budget.Token);
+            LogLogon(_logger, "granted", request.User, request.Client.Address, request.ConnectionId, $"session {grant.Session.Id} ({(grant.Session.IsGreeter ? "greeter" : grant.Session.Backend)})");
+            return grant;
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested)
+        {
+            string reason = $"logon not done within Sessions:LogonBudget ({_options.LogonBudget.TotalSeconds:0.###} s)";
+            LogLogon(_logger, "failed", request.User, request.Client.Address, request.ConnectionId, reason);
+            throw new LogonFailedException(reason);
+        }
+        catch (LogonFailedException ex)
+        {
+            LogLogon(_logger, "failed", request.User, request.Client.Address, request.ConnectionId, ex.Message);
+            throw;
+        }
+        finally
+        {
+            SessionRegistry.EndLogon(logon);
+        }
+    }
+
+    private async Task<LogonGrant> LogonWithinBudgetAsync(LogonRequest request, CancellationToken budget)
+    {
+        if (request.User.Length == 0 || request.Password.Length == 0)
+        {
+            return await GreeterAsync(request, "no credentials", budget);
+        }
+
+        ILogonAttempt attempt;
+        try
+        {
+            attempt = await _launcher.AuthenticateAsync(request.User, request.Password, request.Client.Address, budget);
+        }
+        catch (AuthenticationFailedException ex)
+        {
+            LogLogon(_logger, "rejected", request.User, request.Client.Address, request.ConnectionId, ex.Message);
+            return await GreeterAsync(request, ex.Message, budget);
+        }
+        catch (LauncherUnavailableException ex)
+        {
+            throw new LogonFailedException(ex.Message);
+        }
+
+        await using (attempt)
+        {
+            var session = await UserSessionAsync(attempt, request.ConnectionId, request.LinkGeneration, request.Rds, request.Client, budget);
+            return Grant(session);
+        }
+    }
+
+    /// <summary>
+    /// The authenticated user's session for the connection, per the policy (SessionChooser):
+    /// an existing one taken over or reconnected, or a new one started with this attempt's PAM handle.
+    /// </summary>
+    private async Task<SessionRecord> UserSessionAsync(ILogonAttempt attempt, uint connectionId, long linkGeneration, PeerCredentials rds, ClientInfo client, CancellationToken budget)
+    {
+        var account = attempt.Account;
+        var policy = _policies.For(account.UserName, account.Groups);
+        using var gate = await _users.EnterAsync(account.UserName, budget);
+
+        var choice = SessionChooser.Choose(policy, _registry.SessionsOf(account.UserName), client.HostName);
+        foreach (var other in choice.EndFirst)
+        {
+            await EndAsync(other.Id, "replaced by a new logon (single session)", logoffConnection: true);
+        }
+
+        if (choice.Reuse is { } existing && _registry.Get(existing.Id) is { } reused)
+        {
+            await attempt.DiscardAsync();
+            await TakeOverAsync(reused, connectionId, linkGeneration);
+            return reused.Record;
+        }
+
+        var session = await StartSessionAsync(account.UserName, null, isGreeter: false, policy, policy.Backend, client, rds,
+            (launch, ct) => attempt.StartBackendAsync(launch, ct), account.Uid, account.Gid, budget);
+        _registry.Attach(session, connectionId, linkGeneration);
+        return session.Record;
+    }
+
+    /// <summary>
+    /// Attaches an existing session to a new connection. If it is attached elsewhere, that
+    /// connection is closed first (LogoffUserSession), never both at once.
+    /// </summary>
+    private async Task TakeOverAsync(Session session, uint connectionId, long linkGeneration)
+    {
+        if (session.Record.ConnectionId is { } old && old != connectionId)
+        {
+            await LogoffConnectionAsync(old);
+            _registry.Detach(session, "taken over by a new logon");
+        }
+
+        _registry.Attach(session, connectionId, linkGeneration);
+    }
+
+    private async Task<LogonGrant> GreeterAsync(LogonRequest request, string why, CancellationToken budget)
+    {
+        var policy = _policies.Global;
+        if (policy.Greeter.Length == 0)
+        {
+            throw new LogonFailedException($"authentication failed ({why}) and no greeter is configured (Sessions:Greeter)");
+        }
+
+        var backend = _backends.Find(policy.Greeter);
+        string account = backend.User.Length > 0 ? backend.User : "nobody";
+        var session = await StartSessionAsync(account, request.User, isGreeter: true, policy, policy.Greeter, request.Client, request.Rds,
+            (launch, ct) => _launcher.StartUnauthenticatedAsync(launch, ct), null, null, budget);
+        _registry.Attach(session, request.ConnectionId, request.LinkGeneration);
+        return Grant(session.Record);
+    }
+
+    /// <summary>Creates the session, its token file and its backend, and waits for the endpoint; on any failure nothing is left.</summary>
+    private async Task<Session> StartSessionAsync(string user, string? typedUser, bool isGreeter, SessionPolicy policy, string backendName, ClientInfo client, PeerCredentials rds,
+        Func<BackendLaunch, CancellationToken, Task<IBackendProcess>> start, uint? uid, uint? gid, CancellationToken budget)
+    {
+        BackendOptions backend;
+        try
+        {
+            backend = _backends.Find(backendName);
+        }
+        catch (BackendStartException ex)
+        {
+            throw new LogonFailedException(ex.Message);
+        }
+
+        int? display = backend.UsesDisplay ? _displays.Allocate(backend.DisplayOffset) : null;
+        Session session;
+        try
+        {
+            session = _registry.Create(new NewSession(user, typedUser, isGreeter, backendName, id => new Placeholders(id, "", "", display, 0, 0, 0, user).Fill(backend.Endpoint), display, client), policy);
+        }
+        catch (SessionLimitException ex)
+        {
+            if (display is { } d)
+            {
+                _displays.Release(d);
+            }
+
+            throw new LogonFailedException(ex.Message);
+        }
+
+        try
+        {
+            // Greeters keep a root-owned token file, as ogon: their account is not the user's.
+            _registry.SetTokenFile(session, _tokens.Create(session.Id, SessionRegistry.NewSecret(32), isGreeter ? 0 : uid ?? 0, isGreeter ? 0 : gid ?? 0));
+            _backends.RemoveStaleEndpoint(session.Record);
+            var launch = _backends.LaunchFor(session.Record, backend, user, rds.Uid, rds.Pid, client);
+            var process = await start(launch, budget);
+            _registry.BackendStarted(session, process);
+            _ = WatchBackendAsync(session.Id, process);
+            uint backendUid = uid ?? ResolveUid(backend.User);
+            await _backends.WaitForEndpointAsync(session.Record, backend, backendUid, process, budget);
+            return session;
+        }
+        catch (Exception ex) when (ex is BackendStartException or IOException or LauncherUnavailableException or OperationCanceledException)
+        {
+            await EndAsync(session.Id, $"backend did not come up: {ex.Message}", logoffConnection: false);
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            throw new LogonFailedException($"backend {backendName} did not come up: {ex.Message}");
+        }
+    }
+
+    private static uint ResolveUid(string account) => Native.Accounts.UidOf(account) ?? throw new BackendStartException($"no account named '{account}'");
+
+    private async Task WatchBackendAsync(int sessionId, IBackendProcess process)
+    {
+        int status = await process.Exited;
+        if (_registry.Get(sessionId) is not null)
+        {
+            await EndAsync(sessionId, $"its backend exited (status {status})", logoffConnection: true);
+        }
+    }
+
+    private static LogonGrant Grant(SessionRecord session) => new(session, PipesOptions.WinPrPrefix + session.PipeName);
+
+    /// <summary>
+    /// DisconnectUserSession: the RDP client of <paramref name="connectionId"/> is gone (SESSIONS.md §4).
+    /// A logon still running on it is waited for first. Greeter sessions end; user sessions become
+    /// Disconnected, or end now when their policy keeps nothing (timeout 0, no reconnect).
+    /// </summary>
+    public async Task<bool> ConnectionClosedAsync(uint connectionId)
+    {
+        if (_registry.LogonInProgress(connectionId) is { } logon)
+        {
+            await logon;
+        }
+
+        var record = _registry.ForConnection(connectionId);
+        _registry.ForgetConnection(connectionId);
+        if (record is null || _registry.Get(record.Id) is not { } session)
+        {
+            return false;
+        }
+
+        if (session.Record.IsGreeter)
+        {
+            await EndAsync(session.Id, "its RDP client disconnected from the greeter", logoffConnection: false);
+            return true;
+        }
+
+        _registry.Detach(session, "RDP client disconnected");
+        if (session.Policy.DisconnectedTimeout == TimeSpan.Zero || !session.Policy.Reconnect)
+        {
+            await EndAsync(session.Id, "disconnected, and its policy keeps no disconnected session", logoffConnection: false);
+        }
+
+        return true;
+    }
+
+    /// <summary>The RDS link is gone: every session loses its connection (greeters end), timers go on.</summary>
+    public async Task LinkLostAsync()
+    {
+        foreach (var session in _registry.ForgetAllConnections())
+        {
+            if (session.Record.IsGreeter)
+            {
+                await EndAsync(session.Id, "the RDS server went away", logoffConnection: false);
+            }
+            else
+            {
+                _registry.Detach(session, "the RDS server went away");
+            }
+        }
+    }
+
+    /// <summary>fdsapi disconnectSession: close the RDP connection, keep the session Disconnected.</summary>
+    public async Task<bool> DisconnectAsync(int sessionId)
+    {
+        if (_registry.Get(sessionId) is not { } session || session.Record.ConnectionId is not { } connectionId)
+        {
+            return false;
+        }
+
+        bool closed = await LogoffConnectionAsync(connectionId);
+        _registry.Detach(session, "disconnected by an fdsapi client");
+        return closed;
+    }
+
+    /// <summary>
+    /// Ends a session: LogoffUserSession to its connection (if asked and it has one), the backend
+    /// stopped (SIGTERM, then SIGKILL after its StopTimeout; its PAM session then closes), the
+    /// token file removed. Runs once; concurrent calls wait for the same end.
+    /// </summary>
+    public Task EndAsync(int sessionId, string reason, bool logoffConnection)
+    {
+        if (_registry.Get(sessionId) is not { } session)
+        {
+            return Task.CompletedTask;
+        }
+
+        lock (session)
+        {
+            return session.Ending ??= EndOnceAsync(session, reason, logoffConnection);
+        }
+    }
+
+    private async Task EndOnceAsync(Session session, string reason, bool logoffConnection)
+    {
+        uint? connectionId = session.Record.ConnectionId;
+        var ended = _registry.BeginEnd(session, reason);
+        if (ended is not { } e)
+        {
+            return;
+        }
+
+        if (logoffConnection && connectionId is { } c)
+        {
+            await LogoffConnectionAsync(c);
+        }
+
+        if (e.Backend is { } backend)
+        {
+            var options = _backends.Find(e.Record.Backend);
+            try
+            {
+                await backend.StopAsync(options.StopTimeout);
+            }
+            catch (Exception ex)
+            {
+                LogStopFailed(_logger, e.Record.Id, ex.Message);
+            }
+        }
+
+        if (e.TokenFile is { } token)
+        {
+            _tokens.Remove(token);
+        }
+
+        if (e.Record.Display is { } display)
+        {
+            _displays.Release(display);
+        }
+    }
+
+    /// <summary>Asks the RDS to close a client connection (ICP 5); true if it did. Never throws.</summary>
+    internal async Task<bool> LogoffConnectionAsync(uint connectionId)
+    {
+        try
+        {
+            var answer = await _rds.CallAsync<LogoffUserSessionResponse>(MsgType.LogoffUserSession, new LogoffUserSessionRequest { ConnectionId = connectionId },
+                new IcpCallOptions { Timeout = _options.LogoffTimeout }, CancellationToken.None);
+            return answer.Loggedoff;
+        }
+        catch (IcpException ex)
+        {
+            LogLogoffFailed(_logger, connectionId, ex.Message);
+            return false;
+        }
+    }
+
+    /// <summary>RemoteControlEnded: the session's shadowing is over (Shadow → Active).</summary>
+    public bool ShadowingEnded(int sessionId) => _registry.Get(sessionId) is { } session && _registry.SetShadowing(session, shadowing: false);
+
+    /// <summary>Ends every session (shutdown with Sessions:OnShutdown = logoff).</summary>
+    public async Task EndAllAsync(string reason)
+    {
+        await Task.WhenAll(_registry.Snapshot().Select(s => EndAsync(s.Id, reason, logoffConnection: true)));
+    }
+
+    [LoggerMessage(3500, LogLevel.Information, "Logon {Outcome} for {User} from {ClientAddress} (connection {ConnectionId}): {Detail}")]
+    private static partial void LogLogon(ILogger logger, string outcome, string user, string clientAddress, uint connectionId, string detail);
+
+    [LoggerMessage(3501, LogLevel.Warning, "LogoffUserSession for connection {ConnectionId} failed: {Reason}")]
+    private static partial void LogLogoffFailed(ILogger logger, uint connectionId, string reason);
+
+    [LoggerMessage(3502, LogLevel.Warning, "Session {SessionId}: stopping its backend failed: {Reason}")]
+    private static partial void LogStopFailed(ILogger logger, int sessionId, string reason);
+}
+
+/// <summary>No session can be given to a logon: LogonUser answers FAILED with this short description.</summary>
+public sealed class LogonFailedException(string reason) : Exception(reason);

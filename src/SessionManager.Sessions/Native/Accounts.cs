@@ -1,0 +1,31 @@
+using System.Runtime.InteropServices;
+
+namespace SessionManager.Sessions.Native;
+
+/// <summary>Account look-ups through NSS (getpwnam_r), for fixed backend accounts such as nobody.</summary>
+internal static partial class Accounts
+{
+    // struct passwd on Linux: char* pw_name, char* pw_passwd, uid_t pw_uid, gid_t pw_gid, char* pw_gecos, char* pw_dir, char* pw_shell.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Passwd
+    {
+        public nint Name;
+        public nint Password;
+        public uint Uid;
+        public uint Gid;
+        public nint Gecos;
+        public nint Dir;
+        public nint Shell;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getpwnam_r", StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int GetPwNam(string name, Passwd* pwd, byte* buffer, nuint length, Passwd** result);
+
+    public static unsafe uint? UidOf(string account)
+    {
+        Passwd pwd;
+        Passwd* result;
+        byte* buffer = stackalloc byte[4096];
+        return GetPwNam(account, &pwd, buffer, 4096, &result) == 0 && result != null ? pwd.Uid : null;
+    }
+}

@@ -1,0 +1,420 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using SessionManager.Sessions.Launcher;
+using SessionManager.Sessions.Policies;
+using SessionManager.Sessions.Properties;
+
+namespace SessionManager.Sessions.Registry;
+
+/// <summary>
+/// The one owner of session and connection state. Every change goes through a method here,
+/// under one lock, is logged with SessionId, ConnectionId and User, and is published as a
+/// <see cref="SessionEvent"/>. Nothing async runs under the lock: callers do the slow parts
+/// (PAM, backend start, ICP calls) outside and come back to commit them.
+/// </summary>
+public sealed partial class SessionRegistry
+{
+    private const string CookieAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    private readonly Lock _sync = new();
+    private readonly Dictionary<int, Session> _sessions = [];
+    private readonly Dictionary<uint, ConnectionEntry> _connections = [];
+    private readonly TimeProvider _time;
+    private readonly ILogger<SessionRegistry> _logger;
+    private int _lastId = 1;
+
+    public SessionRegistry(SessionEventHub events, TimeProvider time, ILogger<SessionRegistry> logger)
+    {
+        Events = events;
+        _time = time;
+        _logger = logger;
+    }
+
+    public SessionEventHub Events { get; }
+
+    /// <summary>Called when a Disconnected session's timeout passes (wired by the session service).</summary>
+    internal Action<int>? DisconnectedTimeoutElapsed { get; set; }
+
+    public int Count
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    public IReadOnlyList<SessionRecord> All()
+    {
+        lock (_sync)
+        {
+            return [.. _sessions.Values.Select(s => s.Record).OrderBy(r => r.Id)];
+        }
+    }
+
+    public SessionRecord? Find(int sessionId)
+    {
+        lock (_sync)
+        {
+            return _sessions.TryGetValue(sessionId, out var s) ? s.Record : null;
+        }
+    }
+
+    public SessionRecord? ForConnection(uint connectionId)
+    {
+        lock (_sync)
+        {
+            return _connections.TryGetValue(connectionId, out var c) && c.SessionId is { } id && _sessions.TryGetValue(id, out var s) ? s.Record : null;
+        }
+    }
+
+    /// <summary>The user's sessions (any state but Down), newest disconnect first.</summary>
+    public IReadOnlyList<SessionRecord> SessionsOf(string user)
+    {
+        lock (_sync)
+        {
+            return [.. _sessions.Values.Where(s => !s.Record.IsGreeter && s.Record.User == user).Select(s => s.Record)];
+        }
+    }
+
+    internal SessionPolicy? PolicyOf(int sessionId)
+    {
+        lock (_sync)
+        {
+            return _sessions.TryGetValue(sessionId, out var s) ? s.Policy : null;
+        }
+    }
+
+    public ConnectionGeometry? GeometryOf(uint connectionId)
+    {
+        lock (_sync)
+        {
+            return _connections.TryGetValue(connectionId, out var c) ? c.Geometry : null;
+        }
+    }
+
+    /// <summary>A LogonUser for <paramref name="connectionId"/> has begun: DisconnectUserSession for it waits until it is answered.</summary>
+    internal TaskCompletionSource BeginLogon(uint connectionId, long linkGeneration, ClientInfo client, ConnectionGeometry geometry)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_sync)
+        {
+            var entry = ConnectionLocked(connectionId, linkGeneration);
+            entry.Client = client;
+            entry.Geometry = geometry;
+            entry.Logon = done;
+        }
+
+        return done;
+    }
+
+    /// <summary>The logon in progress on the connection, if any.</summary>
+    internal Task? LogonInProgress(uint connectionId)
+    {
+        lock (_sync)
+        {
+            return _connections.TryGetValue(connectionId, out var c) ? c.Logon?.Task : null;
+        }
+    }
+
+    internal static void EndLogon(TaskCompletionSource logon) => logon.TrySetResult();
+
+    /// <summary>
+    /// A new session in state Init, with fresh cookies and the next free id (from 2, as ogon).
+    /// </summary>
+    /// <exception cref="SessionLimitException">Sessions:MaxSessions or MaxSessionsPerUser would be passed.</exception>
+    internal Session Create(NewSession spec, SessionPolicy policy)
+    {
+        Session session;
+        lock (_sync)
+        {
+            if (policy.MaxSessions > 0 && _sessions.Count >= policy.MaxSessions)
+            {
+                LogLimitReached(_logger, spec.User, "Sessions:MaxSessions", policy.MaxSessions, spec.Client.Address);
+                throw new SessionLimitException($"the session limit of this host is reached (Sessions:MaxSessions = {policy.MaxSessions})");
+            }
+
+            if (!spec.IsGreeter && policy.MaxSessionsPerUser > 0 && _sessions.Values.Count(s => !s.Record.IsGreeter && s.Record.User == spec.User) >= policy.MaxSessionsPerUser)
+            {
+                LogLimitReached(_logger, spec.User, "Sessions:MaxSessionsPerUser", policy.MaxSessionsPerUser, spec.Client.Address);
+                throw new SessionLimitException($"{spec.User} has reached the session limit (Sessions:MaxSessionsPerUser = {policy.MaxSessionsPerUser})");
+            }
+
+            int id = NextIdLocked();
+            var record = new SessionRecord
+            {
+                Id = id,
+                State = SessionState.Init,
+                User = spec.User,
+                TypedUser = spec.TypedUser,
+                IsGreeter = spec.IsGreeter,
+                Backend = spec.Backend,
+                PipeName = spec.PipeName(id),
+                BackendCookie = NewSecret(43),
+                OgonCookie = NewSecret(43),
+                Display = spec.Display,
+                MaxWidth = policy.MaxWidth,
+                MaxHeight = policy.MaxHeight,
+                CreatedAt = _time.GetUtcNow(),
+                Client = spec.Client,
+            };
+            session = new Session(record, policy);
+            _sessions.Add(id, session);
+        }
+
+        LogCreated(_logger, session.Id, session.Record.User, session.Record.Backend, session.Record.IsGreeter);
+        Events.Publish(new SessionEvent(SessionEventKind.Created, session.Record, null));
+        return session;
+    }
+
+    /// <summary>≥ 128 bits from the CSPRNG (43 characters of 62: 256 bits), never <c>rand()</c> as ogon.</summary>
+    internal static string NewSecret(int length) => RandomNumberGenerator.GetString(CookieAlphabet, length);
+
+    internal void BackendStarted(Session session, IBackendProcess backend)
+    {
+        lock (_sync)
+        {
+            session.Backend = backend;
+            session.Record = session.Record with { BackendPid = backend.Pid };
+        }
+
+        LogBackendStarted(_logger, session.Id, session.Record.User, session.Record.Backend, backend.Pid);
+    }
+
+    internal void SetTokenFile(Session session, string path)
+    {
+        lock (_sync)
+        {
+            session.TokenFilePath = path;
+        }
+    }
+
+    internal Session? Get(int sessionId)
+    {
+        lock (_sync)
+        {
+            return _sessions.TryGetValue(sessionId, out var s) ? s : null;
+        }
+    }
+
+    internal void MarkSbpCompatible(Session session, bool compatible)
+    {
+        lock (_sync)
+        {
+            session.SbpCompatible = compatible;
+        }
+    }
+
+    /// <summary>
+    /// Attaches the session to the connection: a greeter becomes Connected, a user session
+    /// Active. A session keeps at most one connection: the caller has let the old one go first.
+    /// </summary>
+    internal void Attach(Session session, uint connectionId, long linkGeneration)
+    {
+        SessionEventKind kind;
+        lock (_sync)
+        {
+            var entry = ConnectionLocked(connectionId, linkGeneration);
+            if (entry.SessionId is { } previous && previous != session.Id && _sessions.TryGetValue(previous, out var other) && other.Record.ConnectionId == connectionId)
+            {
+                // The connection moves to this session (greeter → user session after SwitchTo).
+                other.Record = other.Record with { ConnectionId = null };
+            }
+
+            if (session.Record.ConnectionId is { } old && old != connectionId && _connections.TryGetValue(old, out var oldEntry) && oldEntry.SessionId == session.Id)
+            {
+                oldEntry.SessionId = null;
+            }
+
+            entry.SessionId = session.Id;
+            session.DisconnectTimer?.Dispose();
+            session.DisconnectTimer = null;
+            kind = session.Record.State == SessionState.Disconnected ? SessionEventKind.Reconnected : SessionEventKind.Connected;
+            session.Record = session.Record with
+            {
+                State = session.Record.IsGreeter ? SessionState.Connected : SessionState.Active,
+                ConnectionId = connectionId,
+                ConnectedAt = _time.GetUtcNow(),
+                Client = entry.Client == ClientInfo.None ? session.Record.Client : entry.Client,
+            };
+        }
+
+        LogAttached(_logger, session.Id, connectionId, session.Record.User, session.Record.State.ToString());
+        Events.Publish(new SessionEvent(kind, session.Record, null));
+    }
+
+    /// <summary>
+    /// The session loses its connection: Active/Shadow become Disconnected and its disconnected
+    /// timeout starts. Returns false if it had none. A greeter is not kept (the caller ends it).
+    /// </summary>
+    internal bool Detach(Session session, string reason)
+    {
+        lock (_sync)
+        {
+            if (session.Record.ConnectionId is not { } connectionId)
+            {
+                // Never attached (a session started for a switch that failed): parked as Disconnected.
+                if (session.Record.State != SessionState.Init || session.Record.IsGreeter)
+                {
+                    return false;
+                }
+            }
+            else if (_connections.TryGetValue(connectionId, out var entry) && entry.SessionId == session.Id)
+            {
+                entry.SessionId = null;
+            }
+
+            var now = _time.GetUtcNow();
+            session.Record = session.Record with
+            {
+                State = session.Record.IsGreeter ? session.Record.State : SessionState.Disconnected,
+                ConnectionId = null,
+                DisconnectedAt = now,
+            };
+
+            if (!session.Record.IsGreeter && session.Policy.DisconnectedTimeout > TimeSpan.Zero && session.Policy.DisconnectedTimeout != Timeout.InfiniteTimeSpan)
+            {
+                int id = session.Id;
+                session.DisconnectTimer?.Dispose();
+                session.DisconnectTimer = _time.CreateTimer(static s =>
+                {
+                    var (registry, sid) = ((SessionRegistry, int))s!;
+                    registry.DisconnectedTimeoutElapsed?.Invoke(sid);
+                }, (this, id), session.Policy.DisconnectedTimeout, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        LogDetached(_logger, session.Id, session.Record.User, reason, session.Policy.DisconnectedTimeout.ToString());
+        Events.Publish(new SessionEvent(SessionEventKind.Disconnected, session.Record, reason));
+        return true;
+    }
+
+    /// <summary>Shadow ⇄ Active (remote control started or ended).</summary>
+    internal bool SetShadowing(Session session, bool shadowing)
+    {
+        lock (_sync)
+        {
+            var from = shadowing ? SessionState.Active : SessionState.Shadow;
+            if (session.Record.State != from)
+            {
+                return false;
+            }
+
+            session.Record = session.Record with { State = shadowing ? SessionState.Shadow : SessionState.Active };
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Takes the session out of the registry (state Down) and returns what its end must still
+    /// release, or null if it was already ending. The caller stops the backend outside the lock.
+    /// </summary>
+    internal (SessionRecord Record, IBackendProcess? Backend, string? TokenFile)? BeginEnd(Session session, string reason)
+    {
+        lock (_sync)
+        {
+            if (!_sessions.Remove(session.Id))
+            {
+                return null;
+            }
+
+            session.DisconnectTimer?.Dispose();
+            session.DisconnectTimer = null;
+            if (session.Record.ConnectionId is { } connectionId && _connections.TryGetValue(connectionId, out var entry) && entry.SessionId == session.Id)
+            {
+                entry.SessionId = null;
+            }
+
+            session.Record = session.Record with { State = SessionState.Down };
+        }
+
+        LogEnded(_logger, session.Id, session.Record.User, reason);
+        Events.Publish(new SessionEvent(SessionEventKind.Ended, session.Record, reason));
+        return (session.Record, session.Backend, session.TokenFilePath);
+    }
+
+    /// <summary>The RDS client connection is gone for good (DisconnectUserSession answered, link lost).</summary>
+    internal void ForgetConnection(uint connectionId)
+    {
+        lock (_sync)
+        {
+            if (_connections.TryGetValue(connectionId, out var entry) && entry.Logon is null or { Task.IsCompleted: true })
+            {
+                _connections.Remove(connectionId);
+            }
+        }
+    }
+
+    /// <summary>The RDS link is gone: every connection with it. Returns the sessions that had one.</summary>
+    internal List<Session> ForgetAllConnections()
+    {
+        lock (_sync)
+        {
+            var attached = _sessions.Values.Where(s => s.Record.ConnectionId is not null).ToList();
+            _connections.Clear();
+            return attached;
+        }
+    }
+
+    internal long? LinkGenerationOf(uint connectionId)
+    {
+        lock (_sync)
+        {
+            return _connections.TryGetValue(connectionId, out var c) ? c.LinkGeneration : null;
+        }
+    }
+
+    internal List<Session> Snapshot()
+    {
+        lock (_sync)
+        {
+            return [.. _sessions.Values];
+        }
+    }
+
+    private ConnectionEntry ConnectionLocked(uint connectionId, long linkGeneration)
+    {
+        if (!_connections.TryGetValue(connectionId, out var entry) || entry.LinkGeneration != linkGeneration)
+        {
+            entry = new ConnectionEntry(connectionId, linkGeneration);
+            _connections[connectionId] = entry;
+        }
+
+        return entry;
+    }
+
+    private int NextIdLocked()
+    {
+        // From 2 (ogon's first id), skipping ids in use; wraps well before int.MaxValue.
+        do
+        {
+            _lastId = _lastId >= 1_000_000_000 ? 2 : _lastId + 1;
+        }
+        while (_sessions.ContainsKey(_lastId));
+
+        return _lastId;
+    }
+
+    [LoggerMessage(3200, LogLevel.Information, "Session {SessionId} created for {User}: backend {Backend} (greeter: {IsGreeter})")]
+    private static partial void LogCreated(ILogger logger, int sessionId, string? user, string backend, bool isGreeter);
+
+    [LoggerMessage(3201, LogLevel.Information, "Session {SessionId} of {User}: backend {Backend} started, pid {BackendPid}")]
+    private static partial void LogBackendStarted(ILogger logger, int sessionId, string? user, string backend, int backendPid);
+
+    [LoggerMessage(3202, LogLevel.Information, "Session {SessionId} attached to connection {ConnectionId} ({User}), now {State}")]
+    private static partial void LogAttached(ILogger logger, int sessionId, uint connectionId, string? user, string state);
+
+    [LoggerMessage(3203, LogLevel.Information, "Session {SessionId} of {User} disconnected ({Reason}); kept for {DisconnectedTimeout}")]
+    private static partial void LogDetached(ILogger logger, int sessionId, string? user, string reason, string disconnectedTimeout);
+
+    [LoggerMessage(3204, LogLevel.Information, "Session {SessionId} of {User} ended: {Reason}")]
+    private static partial void LogEnded(ILogger logger, int sessionId, string? user, string reason);
+
+    [LoggerMessage(3205, LogLevel.Warning, "Logon of {User} from {ClientAddress} refused: {Limit} ({LimitValue}) reached")]
+    private static partial void LogLimitReached(ILogger logger, string? user, string limit, int limitValue, string clientAddress);
+}
+
+/// <summary>What a new session is made of (before it has an id).</summary>
+internal sealed record NewSession(string? User, string? TypedUser, bool IsGreeter, string Backend, Func<int, string> PipeName, int? Display, ClientInfo Client);
