@@ -474,6 +474,26 @@ static void on_deadlines(void)
     }
 }
 
+/* The socket's directory must be ours and closed to others, so nobody can swap the socket or
+ * connect before the peer check (the daemon creates it 0700; this catches a misconfiguration). */
+static int directory_is_private(const char *path)
+{
+    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    strcpy(dir, path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir) {
+        sm_log("socket path must be absolute and not in /: %s", path);
+        return 0;
+    }
+    *slash = '\0';
+    struct stat st;
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+        sm_log("socket directory %s must be a directory owned by uid %d with mode 0700", dir, (int)geteuid());
+        return 0;
+    }
+    return 1;
+}
+
 static int listen_on(const char *path)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -481,6 +501,8 @@ static int listen_on(const char *path)
         sm_log("socket path too long: %s", path);
         return -1;
     }
+    if (!directory_is_private(path))
+        return -1;
     strcpy(addr.sun_path, path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
