@@ -177,7 +177,7 @@ static void on_start(const struct sm_message *m)
 {
     static char base[5][4200];
     static char *env[MAX_ENV];
-    static char *argv[SM_MAX_FIELDS];
+    static char *argv[SM_MAX_FIELDS + 1];
     char err[MAX_ERR];
     long long argc, envc, open_pam;
     size_t nenv = 0;
@@ -453,7 +453,7 @@ static void on_signal(void)
         if (si.ssi_signo == SIGCHLD) {
             reap();
         } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-            if (g.state == ST_NEW || g.state == ST_AUTHENTICATED)
+            if (g.state == ST_NEW || g.state == ST_AUTHENTICATED || g.state == ST_EXITED)
                 finish(0);
             begin_stop(g.stop_timeout_ms);
         }
