@@ -27,8 +27,10 @@ check() { # check NAME COMMAND...: one pass/fail line for a non-xunit check
 
 # --- prerequisites -----------------------------------------------------------------------
 # thrift-compiler: regenerates the committed C#; the rest build the interop peers from our IDL
-# (libboost-dev: Thrift's C++ headers need it but libthrift-dev does not depend on it).
-packages=(thrift-compiler libthrift-dev libboost-dev libprotobuf-c-dev protobuf-c-compiler libevent-dev pkg-config g++ make)
+# (libboost-dev: Thrift's C++ headers need it but libthrift-dev does not depend on it);
+# libpam0g-dev and gcc build sm-launcher (src/launcher), valgrind checks it.
+packages=(thrift-compiler libthrift-dev libboost-dev libprotobuf-c-dev protobuf-c-compiler libevent-dev pkg-config g++ make
+          gcc libpam0g-dev valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -41,13 +43,18 @@ if ((${#missing[@]})); then
     || { echo "could not install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
+# --- test host: users smtest1..3 and PAM services for the launcher tests, removed at the end --
+tests/setup-test-host.sh || { echo "could not set up the test host"; echo "0 passed, 1 failed"; exit 1; }
+trap 'tests/setup-test-host.sh --remove' EXIT
+
 # --- checks ------------------------------------------------------------------------------
+check "sm-launcher builds (C, warnings are errors)" make -s -C src/launcher OUT="$root/artifacts/launcher"
 check "generated Thrift C# is in sync with thrift/fdsapi.thrift" thrift/generate.sh --check
 check "interop peers build from proto/ and thrift/" tests/interop/build.sh tests/interop/build
 check "stand-in backend builds" make -s -C tests/standin-backend OUT="$root/tests/standin-backend/build"
 check "solution builds (warnings are errors)" dotnet build SessionManager.sln -c Debug --nologo -v quiet
 check "daemon publishes to OUT/SessionManager" bash -c \
-  "dotnet publish src/SessionManager -c Release -o '$root/artifacts/publish' --nologo -v quiet && test -x '$root/artifacts/publish/SessionManager'"
+  "dotnet publish src/SessionManager -c Release -o '$root/artifacts/publish' --nologo -v quiet && test -x '$root/artifacts/publish/SessionManager' && test -x '$root/artifacts/publish/sm-launcher'"
 
 # --- test projects -----------------------------------------------------------------------
 for project in tests/SessionManager.UnitTests tests/SessionManager.IntegrationTests; do

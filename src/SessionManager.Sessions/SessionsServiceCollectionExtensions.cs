@@ -8,6 +8,7 @@ using SessionManager.Sessions.Backends;
 using SessionManager.Sessions.FdsApi;
 using SessionManager.Sessions.Handlers;
 using SessionManager.Sessions.Hosting;
+using SessionManager.Sessions.Launcher;
 using SessionManager.Sessions.Logon;
 using SessionManager.Sessions.Policies;
 using SessionManager.Sessions.Properties;
@@ -23,6 +24,8 @@ public static class SessionsServiceCollectionExtensions
     /// <summary>The session registry, its RDS→SM handlers, the fdsapi side it answers, and the launcher client.</summary>
     public static IServiceCollection AddSessions(this IServiceCollection services)
     {
+        services.AddLauncher();
+        services.AddSingleton<ISessionLauncher, PamSessionLauncher>();
         services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.SectionName);
         services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName);
         services.AddOptions<PipesOptions>().BindConfiguration(PipesOptions.SectionName);

@@ -49,8 +49,6 @@ public sealed record AccountInfo(string UserName, uint Uid, uint Gid, string Hom
 /// <param name="RunAs">A fixed account name, or null for the authenticated user.</param>
 public sealed record BackendLaunch(IReadOnlyList<string> Command, IReadOnlyDictionary<string, string> Environment, string? RunAs);
 
-public sealed class AuthenticationFailedException(string reason) : Exception(reason);
-
 public sealed class LauncherUnavailableException(string reason, Exception? inner = null) : Exception(reason, inner);
 
 /// <summary>The backend could not be started (e.g. its program is missing); the message names why.</summary>

@@ -28,4 +28,26 @@ internal static partial class Accounts
         byte* buffer = stackalloc byte[4096];
         return GetPwNam(account, &pwd, buffer, 4096, &result) == 0 && result != null ? pwd.Uid : null;
     }
+
+    // struct group: char* gr_name, char* gr_passwd, gid_t gr_gid, char** gr_mem.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Group
+    {
+        public nint Name;
+        public nint Password;
+        public uint Gid;
+        public nint Members;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getgrgid_r")]
+    private static unsafe partial int GetGrGid(uint gid, Group* grp, byte* buffer, nuint length, Group** result);
+
+    /// <summary>A group's name (policies are configured per group name); null if it has none.</summary>
+    public static unsafe string? GroupName(uint gid)
+    {
+        Group grp;
+        Group* result;
+        byte* buffer = stackalloc byte[16384];
+        return GetGrGid(gid, &grp, buffer, 16384, &result) == 0 && result != null ? Marshal.PtrToStringUTF8(grp.Name) : null;
+    }
 }

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace SessionManager.Sessions.Launcher;
+
+/// <summary>
+/// Log events of the launcher client (ids 3000-3099). Names and properties are API for
+/// operators. No event has a password parameter: PAM failures carry PAM's own text.
+/// </summary>
+internal static partial class LauncherLog
+{
+    [LoggerMessage(3001, LogLevel.Debug, "Launcher {LauncherPid} listening on {SocketPath}")]
+    public static partial void LauncherStarted(this ILogger logger, int launcherPid, string socketPath);
+
+    [LoggerMessage(3002, LogLevel.Error, "Cannot log anyone on: the launcher {LauncherPath} does not exist (it is built with src/launcher, which needs gcc and libpam0g-dev)")]
+    public static partial void LauncherMissing(this ILogger logger, string launcherPath);
+
+    [LoggerMessage(3003, LogLevel.Information, "Launcher {LauncherPid}: {LauncherLine}")]
+    public static partial void LauncherSaid(this ILogger logger, int launcherPid, string launcherLine);
+
+    [LoggerMessage(3004, LogLevel.Information, "Authenticated {UserName} as {CanonicalUserName} (uid {Uid}) from {RemoteHost}")]
+    public static partial void Authenticated(this ILogger logger, string userName, string canonicalUserName, uint uid, string remoteHost);
+
+    [LoggerMessage(3005, LogLevel.Warning, "Authentication of {UserName} from {RemoteHost} failed: {Reason}")]
+    public static partial void AuthenticationFailed(this ILogger logger, string userName, string remoteHost, string reason);
+
+    [LoggerMessage(3006, LogLevel.Warning, "Authentication of {UserName} from {RemoteHost} timed out after {TimeoutSeconds} s: launcher {LauncherPid} killed")]
+    public static partial void AuthenticationTimedOut(this ILogger logger, string userName, string remoteHost, string timeoutSeconds, int launcherPid);
+
+    [LoggerMessage(3007, LogLevel.Information, "Backend {Program} started as {UserName}: pid {BackendPid} (launcher {LauncherPid})")]
+    public static partial void BackendStarted(this ILogger logger, string program, string userName, int backendPid, int launcherPid);
+
+    [LoggerMessage(3008, LogLevel.Warning, "Backend {Program} did not start: {Reason}")]
+    public static partial void BackendStartFailed(this ILogger logger, string program, string reason);
+
+    [LoggerMessage(3009, LogLevel.Information, "Backend of launcher {LauncherPid} ended: {BackendExit}")]
+    public static partial void BackendExited(this ILogger logger, int launcherPid, BackendExit backendExit);
+
+    [LoggerMessage(3010, LogLevel.Warning, "Lost the connection to launcher {LauncherPid}: {Reason}")]
+    public static partial void ConnectionLost(this ILogger logger, int launcherPid, string reason);
+
+    [LoggerMessage(3011, LogLevel.Information, "Reconnected to launcher {LauncherPid} on {SocketPath}")]
+    public static partial void Reconnected(this ILogger logger, int launcherPid, string socketPath);
+
+    [LoggerMessage(3012, LogLevel.Information, "Stopping the backend of launcher {LauncherPid} (SIGKILL after {StopTimeout})")]
+    public static partial void StopRequested(this ILogger logger, int launcherPid, TimeSpan stopTimeout);
+
+    [LoggerMessage(3013, LogLevel.Error, "Launcher {LauncherPath} did not start: {Reason}")]
+    public static partial void LauncherFailedToStart(this ILogger logger, string launcherPath, string reason);
+}

@@ -1,0 +1,43 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace SessionManager.Sessions.Launcher;
+
+/// <summary>The few libc calls the launcher client needs (.NET has no process-group kill).</summary>
+internal static partial class LauncherNative
+{
+    public const int SIGKILL = 9;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int sig);
+
+    [LibraryImport("libc")]
+    private static partial uint geteuid();
+
+    public static uint EffectiveUid => geteuid();
+
+    /// <summary>SIGKILL to a launcher and its process group (it is a group leader: setsid() at its
+    /// start), which takes along what a hung PAM module forked. The backend has its own session.</summary>
+    public static void KillProcessGroup(int pid)
+    {
+        if (pid > 1)
+        {
+            _ = kill(-pid, SIGKILL);
+            _ = kill(pid, SIGKILL);
+        }
+    }
+
+    /// <summary>SO_PEERCRED of a connected Unix socket: (pid, uid).</summary>
+    public static (int Pid, uint Uid) PeerCredentials(Socket socket)
+    {
+        const int SOL_SOCKET = 1, SO_PEERCRED = 17;
+        Span<byte> cred = stackalloc byte[12]; // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+        int n = socket.GetRawSocketOption(SOL_SOCKET, SO_PEERCRED, cred);
+        if (n != 12)
+        {
+            throw new LauncherException("cannot read the launcher's credentials (SO_PEERCRED)");
+        }
+
+        return (BitConverter.ToInt32(cred[..4]), BitConverter.ToUInt32(cred[4..8]));
+    }
+}

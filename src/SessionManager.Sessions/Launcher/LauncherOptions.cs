@@ -1,0 +1,29 @@
+namespace SessionManager.Sessions.Launcher;
+
+/// <summary>Configuration section <c>Launcher</c>: where sm-launcher is and where its control sockets live.</summary>
+public sealed class LauncherOptions
+{
+    public const string SectionName = "Launcher";
+
+    /// <summary>The sm-launcher executable; empty means <c>sm-launcher</c> beside the daemon's binary,
+    /// where the build puts it.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Root-only directory (created 0700 if missing) for the launchers' control sockets.
+    /// A restarted daemon finds its sessions' launchers here.</summary>
+    public string StateDirectory { get; set; } = "/run/sessionmanager";
+
+    /// <summary>How long a new launcher may take to say it is listening.</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A launcher nobody connects to (daemon crashed while spawning it, or gone after
+    /// its backend ended) gives up after this long.</summary>
+    public TimeSpan ConnectDeadline { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When a launcher gets SIGTERM (e.g. at shutdown of the whole service), how long its
+    /// backend has between SIGTERM and SIGKILL.</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The executable to run: <see cref="Path"/>, or the default beside the daemon.</summary>
+    public string EffectivePath => string.IsNullOrEmpty(Path) ? System.IO.Path.Combine(AppContext.BaseDirectory, "sm-launcher") : Path;
+}

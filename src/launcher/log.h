@@ -1,0 +1,16 @@
+/* Launcher diagnostics go to stderr, which the daemon reads line by line into its log.
+ * Nothing written here ever contains a password: callers pass only names, numbers and PAM's
+ * own error texts. */
+#ifndef SM_LOG_H
+#define SM_LOG_H
+
+#include <stdio.h>
+
+#define sm_log(...)                              \
+    do {                                         \
+        fprintf(stderr, "sm-launcher: " __VA_ARGS__); \
+        fputc('\n', stderr);                     \
+        fflush(stderr);                          \
+    } while (0)
+
+#endif
