@@ -35,4 +35,8 @@ public sealed class FdsApiOptions
 
     /// <summary>On shutdown, how long calls in progress may still finish before they are failed.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary><c>sessions</c>: an fdsapi sessionId names a session of the registry; <c>connection</c>: it is
+    /// the RDS connectionId (FreeRDS-era rule, for rigs without sessions).</summary>
+    public string Routing { get; set; } = "sessions";
 }

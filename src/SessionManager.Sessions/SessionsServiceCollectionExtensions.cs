@@ -22,12 +22,16 @@ namespace SessionManager.Sessions;
 public static class SessionsServiceCollectionExtensions
 {
     /// <summary>The session registry, its RDS→SM handlers, the fdsapi side it answers, and the launcher client.</summary>
-    public static IServiceCollection AddSessions(this IServiceCollection services)
+    /// <param name="configuration">Read for <c>FdsApi:Routing</c>: <c>sessions</c> (default) routes fdsapi
+    /// sessionIds through the registry; <c>connection</c> keeps the FreeRDS-era rule that the
+    /// sessionId is the RDS connectionId (for rigs that drive the RDS side by hand).</param>
+    public static IServiceCollection AddSessions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddLauncher();
         services.AddSingleton<ISessionLauncher, PamSessionLauncher>();
         services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.SectionName);
-        services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName);
+        services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SessionsOptions>, SessionsOptionsValidator>();
         services.AddOptions<PipesOptions>().BindConfiguration(PipesOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => PolicyBook.Read(sp.GetRequiredService<IConfiguration>(), out _));
@@ -55,8 +59,11 @@ public static class SessionsServiceCollectionExtensions
         services.AddIcpHandler<EndSessionRequest, EndSessionResponse, GreeterHandlers>(MsgType.EndSession);
 
         // The registry names the sessions: fdsapi routes through it and answers from it.
-        services.AddSingleton<ISessionRouting, RegistrySessionRouting>();
-        services.AddSingleton<ISessionDirectory, RegistrySessionDirectory>();
+        if (!string.Equals(configuration["FdsApi:Routing"], "connection", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddSingleton<ISessionRouting, RegistrySessionRouting>();
+            services.AddSingleton<ISessionDirectory, RegistrySessionDirectory>();
+        }
 
         services.AddHostedService<TlsPairCreator>();
         services.AddHostedService<SessionsHostedService>();

@@ -67,7 +67,7 @@ public sealed class IcpRobustnessTests : IAsyncLifetime
 
     [Theory]
     [InlineData(3u)]    // GetUserSession: retired
-    [InlineData(7u)]    // LogonUser: no handler yet
+    [InlineData(18u)]   // LogonInfo: SM→RDS only
     [InlineData(999u)]  // unknown
     public async Task Requests_without_a_handler_are_answered_NOTFOUND_and_the_connection_stays(uint msgType)
     {

@@ -28,6 +28,7 @@ public static class ConfigurationKeys
         new("FdsApi:MaxFrameBytes", "1048576", "largest Thrift message accepted"),
         new("FdsApi:FrameTimeout", "00:00:05", "how long a client may take to send the rest of a message it has begun"),
         new("FdsApi:ShutdownGracePeriod", "00:00:03", "on SIGTERM, how long calls in progress may still finish"),
+        new("FdsApi:Routing", "sessions", "sessions: an fdsapi sessionId names a session of the registry; connection: it is the RDS connectionId (FreeRDS-era rule, for test rigs)"),
         new("Log:Format", "auto", "text, json (compact JSON, one event per line), or auto: text on a terminal, JSON otherwise"),
         new("Log:Console", "true", "false turns console logging off"),
         new("Serilog:MinimumLevel:Default", "Information", "lowest level logged: Verbose, Debug, Information, Warning, Error, Fatal"),

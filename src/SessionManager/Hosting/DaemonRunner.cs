@@ -3,6 +3,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SessionManager.FdsApi;
 using SessionManager.Icp;
+using SessionManager.Sessions.Launcher;
+using SessionManager.Sessions.Logon;
 using SessionManager.Icp.Hosting;
 
 namespace SessionManager.Hosting;
@@ -61,7 +63,7 @@ public static class DaemonRunner
                 // Bind and validate every section first, so that all configuration mistakes are
                 // reported together, before anything listens.
                 var problems = (host.Services.GetService<LogSettings>()?.Problems ?? [])
-                    .Concat(new[] { Check<IcpOptions>(host), Check<FdsApiOptions>(host) }.OfType<string>())
+                    .Concat(new[] { Check<IcpOptions>(host), Check<FdsApiOptions>(host), Check<SessionsOptions>(host), Check<LauncherOptions>(host), Check<AuthOptions>(host) }.OfType<string>())
                     .ToList();
                 if (problems.Count > 0)
                 {

@@ -91,6 +91,11 @@ internal static class OptionsValidators
                 errors.Add($"FdsApi:ShutdownGracePeriod: must be 00:00:00-00:05:00 (got {o.ShutdownGracePeriod})");
             }
 
+            if (o.Routing is not ("sessions" or "connection"))
+            {
+                errors.Add($"FdsApi:Routing: must be sessions or connection (got '{o.Routing}')");
+            }
+
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
     }

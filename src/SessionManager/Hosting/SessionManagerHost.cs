@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SessionManager.FdsApi;
 using SessionManager.Icp;
+using SessionManager.Sessions;
 
 namespace SessionManager.Hosting;
 
@@ -33,6 +34,9 @@ public static class SessionManagerHost
         // ICP link can still answer them.
         builder.Services.AddIcp();
         builder.Services.AddFdsApi();
+
+        // Registered last, so stopped first: sessions end (LogoffUserSession) while the ICP link is up.
+        builder.Services.AddSessions(builder.Configuration);
         return builder;
     }
 }

@@ -49,6 +49,12 @@ public sealed class Daemon : IAsyncDisposable
             "--FdsApi:Port=0",
             "--Log:Console=false",
             "--Serilog:MinimumLevel:Default=Debug",
+            // Bridge tests address RDS connections directly; session tests set FdsApi:Routing=sessions.
+            "--FdsApi:Routing=connection",
+            $"--Sessions:TokenDirectory={directory.FullName}",
+            $"--Tls:CertificatePath={Path.Combine(directory.FullName, "rds.crt")}",
+            $"--Tls:KeyPath={Path.Combine(directory.FullName, "rds.key")}",
+            $"--Pipes:Directory={Path.Combine(directory.FullName, "pipe")}",
             .. settings.Select(s => "--" + s),
         ];
         var builder = SessionManagerHost.CreateBuilder(args);

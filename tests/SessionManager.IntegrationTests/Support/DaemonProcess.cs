@@ -33,6 +33,15 @@ public sealed class DaemonProcess : IDisposable
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--Log:Format=text");
+
+        // Files the daemon creates at start go to a directory of the test's, not /etc or /tmp;
+        // a test's own arguments come after these and win.
+        var scratch = Directory.CreateTempSubdirectory("sm-proc-").FullName;
+        info.ArgumentList.Add("--FdsApi:Routing=connection");
+        info.ArgumentList.Add($"--Sessions:TokenDirectory={scratch}");
+        info.ArgumentList.Add($"--Tls:CertificatePath={Path.Combine(scratch, "rds.crt")}");
+        info.ArgumentList.Add($"--Tls:KeyPath={Path.Combine(scratch, "rds.key")}");
+        info.ArgumentList.Add($"--Launcher:StateDirectory=/run/sessionmanager-test");
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
