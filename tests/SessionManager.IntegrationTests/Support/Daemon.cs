@@ -35,6 +35,11 @@ public sealed class Daemon : IAsyncDisposable
 
     public RdsClient Rds => _host.Services.GetRequiredService<RdsClient>();
 
+    public SessionManager.Sessions.Registry.SessionRegistry Sessions => _host.Services.GetRequiredService<SessionManager.Sessions.Registry.SessionRegistry>();
+
+    /// <summary>The daemon's own directory: socket, token files, TLS pair.</summary>
+    public string DataDirectory => _directory.FullName;
+
     public static Task<Daemon> StartAsync(params string[] settings) => StartAsync(null, settings);
 
     /// <param name="configure">Replaces services before the host is built (e.g. a routing or a call gate).</param>

@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace SessionManager.IntegrationTests.Support;
+
+/// <summary>Session tests share the test users: one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SessionTestGroup
+{
+    public const string Name = "sessions";
+}
+
+/// <summary>An account as the system knows it (getent).</summary>
+public sealed record Account(uint Uid, uint Gid, string Home)
+{
+    public static async Task<Account> OfAsync(string user)
+    {
+        var fields = (await RunAsync("getent", "passwd", user)).Trim().Split(':');
+        return new Account(uint.Parse(fields[2], CultureInfo.InvariantCulture), uint.Parse(fields[3], CultureInfo.InvariantCulture), fields[5]);
+    }
+
+    public static uint GroupId(string group) => uint.Parse(RunAsync("getent", "group", group).GetAwaiter().GetResult().Split(':')[2], CultureInfo.InvariantCulture);
+
+    public static async Task<uint> OwnerOfAsync(string path) => uint.Parse((await RunAsync("stat", "-c", "%u", path)).Trim(), CultureInfo.InvariantCulture);
+
+    private static async Task<string> RunAsync(string program, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true })!;
+        string output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return output;
+    }
+}
