@@ -6,6 +6,11 @@ using Microsoft.Extensions.Configuration;
 using SessionManager.FdsApi;
 using SessionManager.Hosting;
 using SessionManager.Icp;
+using SessionManager.Sessions.Backends;
+using SessionManager.Sessions.Launcher;
+using SessionManager.Sessions.Logon;
+using SessionManager.Sessions.Policies;
+using SessionManager.Sessions.Tls;
 
 namespace SessionManager.IntegrationTests;
 
@@ -27,6 +32,12 @@ public sealed partial class ConfigurationKeysTests
         {
             (IcpOptions.SectionName, configuration.GetSection(IcpOptions.SectionName).Get<IcpOptions>() ?? new IcpOptions()),
             (FdsApiOptions.SectionName, configuration.GetSection(FdsApiOptions.SectionName).Get<FdsApiOptions>() ?? new FdsApiOptions()),
+            (SessionsOptions.SectionName, configuration.GetSection(SessionsOptions.SectionName).Get<SessionsOptions>() ?? new SessionsOptions()),
+            ("Sessions", PolicyBook.Read(configuration, out _).Global),
+            (LauncherOptions.SectionName, new LauncherOptions()),
+            (AuthOptions.SectionName, new AuthOptions()),
+            (TlsOptions.SectionName, new TlsOptions()),
+            (PipesOptions.SectionName, new PipesOptions()),
         })
         {
             foreach (var property in options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
@@ -59,6 +70,7 @@ public sealed partial class ConfigurationKeysTests
 
     private static string Format(object? value) => value switch
     {
+        bool b => b ? "true" : "false",
         TimeSpan t => t.ToString("c", CultureInfo.InvariantCulture),
         string s => s,
         IEnumerable items => "[" + string.Join(", ", items.Cast<object>().Select(Format)) + "]",
