@@ -1,4 +1,5 @@
 using SessionManager.Hosting;
 
 RuntimeTuning.Apply();
+CoreDumpGuard.Apply();
 return await DaemonRunner.RunAsync(args);
