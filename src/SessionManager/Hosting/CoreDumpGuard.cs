@@ -14,11 +14,5 @@ internal static partial class CoreDumpGuard
     [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
     private static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
 
-    [LibraryImport("libc", EntryPoint = "prctl")]
-    private static partial int PrctlGet(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
-
     public static void Apply() => _ = Prctl(PrSetDumpable, 0, 0, 0, 0);
-
-    /// <summary>Whether this process may dump core (PR_GET_DUMPABLE).</summary>
-    public static bool IsDumpable => PrctlGet(3, 0, 0, 0, 0) == 1;
 }
