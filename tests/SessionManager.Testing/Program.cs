@@ -23,6 +23,7 @@ try
         "--help" or "-h" or "help" => Usage(Console.Out, 0),
         "fake-rds" => await FakeRdsAsync(Option(args, "--socket") ?? "/tmp/.pipe/FreeRDS_SessionManager"),
         "call" => await CallAsync(args[1..]),
+        "logon" => await LogonAsync(args[1..]),
         _ => Usage(Console.Error, ExUsage),
     };
 }
@@ -37,6 +38,10 @@ static int Usage(TextWriter to, int exitCode)
     to.WriteLine("""
         usage: smtest fake-rds [--socket PATH]
                smtest call [--port N] [--unframed] [--compact] METHOD ARGS...
+               smtest logon [--socket PATH] [--pipes DIR] [--connection N] USER PASSWORD
+                 (plays one RDP client connection as the ogon RDS does: PropertyBulk,
+                 tcp.keepalive.params, LogonUser, the backend's cookie exchange; then keeps
+                 the RDS link, and so the session, until Ctrl-C; an empty PASSWORD gets the greeter)
                smtest --help
         methods: ping N | getVersionInfo | virtualChannelOpen SESSION NAME [ISDYN FLAGS]
                  virtualChannelClose SESSION NAME INSTANCE | disconnectSession SESSION [WAIT]
@@ -50,7 +55,61 @@ static int Usage(TextWriter to, int exitCode)
     return exitCode;
 }
 
-static async Task<int> FakeRdsAsync(string socketPath)
+static async Task<int> LogonAsync(string[] args)
+{
+    var rest = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToList();
+    if (rest.Count != 2)
+    {
+        return Usage(Console.Error, ExUsage);
+    }
+
+    string socketPath = Option(args, "--socket") ?? "/tmp/.pipe/FreeRDS_SessionManager";
+    string pipes = Option(args, "--pipes") ?? "/tmp/.pipe";
+    uint connectionId = uint.TryParse(Option(args, "--connection") ?? "1", out uint c) ? c : throw new SmtestException(ExUsage, "--connection: not a number");
+    await using var peer = await ConnectAsync(socketPath);
+    peer.Answer = request =>
+    {
+        // As ogon's RDS: SwitchTo and LogoffUserSession succeed (for the greeter's login).
+        var response = (MsgType)request.MsgType == MsgType.SwitchTo
+            ? RpcMessages.Success(request.Tag, request.MsgType, new SwitchToResponse { Success = true })
+            : StandardRdsAnswers.Answer(request);
+        Console.WriteLine($"{(MsgType)request.MsgType} tag {request.Tag} from the session manager -> {response.Status}");
+        return response;
+    };
+    var result = await peer.PlayOgonConnectionAsync(new OgonClientConnection(connectionId, rest[0], rest[1]), pipes);
+    foreach (var answer in result.Answers)
+    {
+        Console.WriteLine($"{(MsgType)answer.MsgType}: {answer.Status}{(answer.HasErrorDescription ? " (" + answer.ErrorDescription + ")" : "")}");
+    }
+
+    if (result.Logon is { } logon)
+    {
+        Console.WriteLine($"session endpoint {logon.ServiceEndpoint}, max {logon.MaxWidth}x{logon.MaxHeight}");
+    }
+
+    if (result.Backend is { } backend)
+    {
+        Console.WriteLine($"backend: {backend.Outcome} {backend.Detail}");
+    }
+
+    if (!result.Succeeded)
+    {
+        Console.Error.WriteLine($"smtest: the RDS server would close this client: {result.RefusedBecause}");
+        return 3;
+    }
+
+    Console.WriteLine("logged on; keeping the RDS link (Ctrl-C ends it, which disconnects the session)");
+    using var stop = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        stop.Cancel();
+    };
+    await Task.WhenAny(peer.Closed, Task.Delay(Timeout.Infinite, stop.Token));
+    return 0;
+}
+
+static async Task<FakeRdsPeer> ConnectAsync(string socketPath)
 {
     FakeRdsPeer peer;
     try
@@ -65,7 +124,6 @@ static async Task<int> FakeRdsAsync(string socketPath)
             : $"no session manager: {socketPath} does not exist");
     }
 
-    await using var _ = peer;
     RPCBase answer;
     try
     {
@@ -73,11 +131,19 @@ static async Task<int> FakeRdsAsync(string socketPath)
     }
     catch (Exception ex) when (ex is ChannelClosedException or IOException or SocketException)
     {
+        await peer.DisposeAsync();
+
         // The daemon closes a second RDS connection at once, without answering the handshake.
         throw new SmtestException(ExTempFail, $"the session manager on {socketPath} closed the connection without answering the handshake: another RDS server is probably connected");
     }
 
     Console.WriteLine($"connected to {socketPath}: session manager speaks ICP {answer.VersionInfo?.Vmajor}.{answer.VersionInfo?.Vminor}");
+    return peer;
+}
+
+static async Task<int> FakeRdsAsync(string socketPath)
+{
+    await using var peer = await ConnectAsync(socketPath);
     peer.Answer = request =>
     {
         var response = StandardRdsAnswers.Answer(request);
