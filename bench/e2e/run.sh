@@ -149,6 +149,10 @@ wait_for_line() {
   return 1
 }
 
+# The load client addresses RDS connections by number (no sessions are logged on here), and the
+# files the daemon creates at start stay in the run's temporary directory.
+daemon_settings=(--FdsApi:Routing=connection --Tls:CertificatePath="$tmp/rds.crt" --Tls:KeyPath="$tmp/rds.key"
+  --Sessions:TokenDirectory="$tmp" --Pipes:Directory="$tmp/pipe")
 load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 say "SessionManager end-to-end benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs," \
   "${seconds} s per run after ${warmup} s warmup, median of ${runs} runs" \
@@ -157,12 +161,12 @@ say "SessionManager end-to-end benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $
 
 # Start-up: median of 3 starts, each timed from exec until both sockets accept.
 startup_ms="$(python3 "$here/startup.py" --unix "$icp_socket" --port "$daemon_port" --runs 3 -- \
-  "$daemon" --Icp:SocketPath="$icp_socket" --FdsApi:Port="$daemon_port")" ||
+  "$daemon" --Icp:SocketPath="$icp_socket" --FdsApi:Port="$daemon_port" "${daemon_settings[@]}")" ||
   fail "the daemon did not start"
 
 # The daemon finds its appsettings.json in the working directory.
 (cd "$(dirname "$daemon")" && exec "$daemon" --Icp:SocketPath="$icp_socket" \
-  --FdsApi:Port="$daemon_port" --Serilog:MinimumLevel:Default=Warning) >"$build/daemon.log" 2>&1 &
+  --FdsApi:Port="$daemon_port" --Serilog:MinimumLevel:Default=Warning "${daemon_settings[@]}") >"$build/daemon.log" 2>&1 &
 daemon_pid=$!
 pids+=("$daemon_pid")
 python3 "$here/probe_ready.py" --unix "$icp_socket" --port "$daemon_port" --since-ns "$(date +%s%N)" >/dev/null ||
