@@ -26,15 +26,8 @@ internal sealed class TypedHandlerRegistration<TRequest, TResponse, THandler>(ui
         // The handler is a singleton: resolved once, on first use (handlers may depend on
         // services that depend on the ICP engine).
         var handler = _handler ??= services.GetRequiredService<THandler>();
-        var parsed = ProtoReader.Parse<TRequest>(request.Payload, IcpMessageTypes.NameOf(MsgType));
-        var answering = handler.HandleAsync(parsed, context);
-        return answering.IsCompletedSuccessfully
-            ? ValueTask.FromResult(IcpEnvelopes.Of(request, answering.Result))
-            : AwaitAsync(request, answering);
+        return IcpEnvelopes.RunAsync(handler, MsgType, request, context);
     }
-
-    private static async ValueTask<RPCBase> AwaitAsync(RPCBase request, ValueTask<IcpAnswer<TResponse>> answering) =>
-        IcpEnvelopes.Of(request, await answering);
 }
 
 /// <summary>A handler given as an instance (tests, and handlers built by hand).</summary>
@@ -42,21 +35,27 @@ public sealed class IcpHandlerInstance<TRequest, TResponse>(uint msgType, IIcpRe
     where TRequest : IMessage<TRequest>, new()
     where TResponse : class, IMessage
 {
-    internal override ValueTask<RPCBase> HandleAsync(IServiceProvider services, RPCBase request, IcpRequestContext context)
-    {
-        var parsed = ProtoReader.Parse<TRequest>(request.Payload, IcpMessageTypes.NameOf(MsgType));
-        var answering = handler.HandleAsync(parsed, context);
-        return answering.IsCompletedSuccessfully
-            ? ValueTask.FromResult(IcpEnvelopes.Of(request, answering.Result))
-            : AwaitAsync(request, answering);
-    }
-
-    private static async ValueTask<RPCBase> AwaitAsync(RPCBase request, ValueTask<IcpAnswer<TResponse>> answering) =>
-        IcpEnvelopes.Of(request, await answering);
+    internal override ValueTask<RPCBase> HandleAsync(IServiceProvider services, RPCBase request, IcpRequestContext context) =>
+        IcpEnvelopes.RunAsync(handler, MsgType, request, context);
 }
 
 internal static class IcpEnvelopes
 {
+    /// <summary>Parses the payload, runs the handler, builds the envelope; synchronously when the handler completes at once.</summary>
+    public static ValueTask<RPCBase> RunAsync<TRequest, TResponse>(IIcpRequestHandler<TRequest, TResponse> handler, uint msgType, RPCBase request, IcpRequestContext context)
+        where TRequest : IMessage<TRequest>, new()
+        where TResponse : class, IMessage
+    {
+        var parsed = ProtoReader.Parse<TRequest>(request.Payload, IcpMessageTypes.NameOf(msgType));
+        var answering = handler.HandleAsync(parsed, context);
+        return answering.IsCompletedSuccessfully
+            ? ValueTask.FromResult(Of(request, answering.Result))
+            : AwaitAsync(request, answering);
+    }
+
+    private static async ValueTask<RPCBase> AwaitAsync<TResponse>(RPCBase request, ValueTask<IcpAnswer<TResponse>> answering)
+        where TResponse : class, IMessage => Of(request, await answering);
+
     public static RPCBase Of<TResponse>(RPCBase request, IcpAnswer<TResponse> answer)
         where TResponse : class, IMessage => answer.Status switch
         {

@@ -60,7 +60,15 @@ public sealed partial class SessionService
         await using (attempt)
         {
             long generation = _registry.LinkGenerationOf(connectionId) ?? 0;
-            var target = await SessionForSwitchAsync(attempt, rds, client, budget.Token);
+            // A reused session attached elsewhere lets that connection go first (never both at once).
+            var target = await UserSessionAsync(attempt, rds, client, async (s, reused) =>
+            {
+                if (reused && s.Record.ConnectionId is { } old)
+                {
+                    await LogoffConnectionAsync(old);
+                    _registry.Detach(s, "taken over by a logon in the greeter");
+                }
+            }, budget.Token);
             if (!await SwitchToAsync(connectionId, target.Record))
             {
                 _registry.Detach(target, "SwitchTo failed");
@@ -85,33 +93,6 @@ public sealed partial class SessionService
 
         await EndAsync(sessionId, "cancelled in the greeter", logoffConnection: true);
         return true;
-    }
-
-    private async Task<Session> SessionForSwitchAsync(ILogonAttempt attempt, PeerCredentials rds, ClientInfo client, CancellationToken budget)
-    {
-        var account = attempt.Account;
-        var policy = _policies.For(account.UserName, account.Groups);
-        using var gate = await _users.EnterAsync(account.UserName, budget);
-        var choice = SessionChooser.Choose(policy, _registry.SessionsOf(account.UserName), client.HostName);
-        foreach (var other in choice.EndFirst)
-        {
-            await EndAsync(other.Id, "replaced by a new logon (single session)", logoffConnection: true);
-        }
-
-        if (choice.Reuse is { } existing && _registry.Get(existing.Id) is { } reused)
-        {
-            await attempt.DiscardAsync();
-            if (reused.Record.ConnectionId is { } old)
-            {
-                await LogoffConnectionAsync(old);
-                _registry.Detach(reused, "taken over by a logon in the greeter");
-            }
-
-            return reused;
-        }
-
-        return await StartSessionAsync(account.UserName, null, isGreeter: false, policy, policy.Backend, client, rds,
-            (launch, ct) => attempt.StartBackendAsync(launch, ct), account.Uid, account.Gid, budget);
     }
 
     private async Task<bool> SwitchToAsync(uint connectionId, SessionRecord target)

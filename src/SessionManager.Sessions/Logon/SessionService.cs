@@ -107,16 +107,27 @@ public sealed partial class SessionService
 
         await using (attempt)
         {
-            var session = await UserSessionAsync(attempt, request.ConnectionId, request.LinkGeneration, request.Rds, request.Client, budget);
-            return Grant(session);
+            var session = await UserSessionAsync(attempt, request.Rds, request.Client, (s, reused) =>
+            {
+                if (reused)
+                {
+                    return TakeOverAsync(s, request.ConnectionId, request.LinkGeneration);
+                }
+
+                _registry.Attach(s, request.ConnectionId, request.LinkGeneration);
+                return Task.CompletedTask;
+            }, budget);
+            return Grant(session.Record);
         }
     }
 
     /// <summary>
-    /// The authenticated user's session for the connection, per the policy (SessionChooser):
-    /// an existing one taken over or reconnected, or a new one started with this attempt's PAM handle.
+    /// The authenticated user's session, per the policy (SessionChooser): an existing one, or a
+    /// new one started with this attempt's PAM handle. <paramref name="commit"/> (reused or not)
+    /// runs while the user's gate is held, so that a second logon of the same user racing this
+    /// one sees the session attached, not half-made.
     /// </summary>
-    private async Task<SessionRecord> UserSessionAsync(ILogonAttempt attempt, uint connectionId, long linkGeneration, PeerCredentials rds, ClientInfo client, CancellationToken budget)
+    private async Task<Session> UserSessionAsync(ILogonAttempt attempt, PeerCredentials rds, ClientInfo client, Func<Session, bool, Task> commit, CancellationToken budget)
     {
         var account = attempt.Account;
         var policy = _policies.For(account.UserName, account.Groups);
@@ -131,14 +142,14 @@ public sealed partial class SessionService
         if (choice.Reuse is { } existing && _registry.Get(existing.Id) is { } reused)
         {
             await attempt.DiscardAsync();
-            await TakeOverAsync(reused, connectionId, linkGeneration);
-            return reused.Record;
+            await commit(reused, true);
+            return reused;
         }
 
         var session = await StartSessionAsync(account.UserName, null, isGreeter: false, policy, policy.Backend, client, rds,
             (launch, ct) => attempt.StartBackendAsync(launch, ct), account.Uid, account.Gid, budget);
-        _registry.Attach(session, connectionId, linkGeneration);
-        return session.Record;
+        await commit(session, false);
+        return session;
     }
 
     /// <summary>
