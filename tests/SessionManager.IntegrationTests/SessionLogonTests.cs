@@ -208,4 +208,63 @@ public sealed class SessionLogonTests
         await Wait.UntilAsync(() => !SessionRig.ProcessExists(pid), "its backend is gone", Patience);
         Assert.False(File.Exists(Path.Combine(rig.Daemon.DataDirectory, "ogon.session.2")));
     }
+
+    [RootFact]
+    public async Task Every_change_of_a_session_is_published_in_order_on_the_event_stream()
+    {
+        await using var rig = await SessionRig.StartAsync();
+        var events = new System.Collections.Concurrent.ConcurrentQueue<SessionEvent>();
+        using var subscription = rig.Daemon.Sessions.Events.Subscribe(e =>
+        {
+            events.Enqueue(e);
+            return ValueTask.CompletedTask;
+        });
+
+        Assert.True((await rig.LogonAsync(1, "smtest1", SessionRig.Password1)).Succeeded);
+        await rig.Rds.RequestAsync((uint)MsgType.DisconnectUserSession, new DisconnectUserSessionRequest { ConnectionId = 1 });
+        Assert.True((await rig.LogonAsync(2, "smtest1", SessionRig.Password1)).Succeeded);
+        using (var client = await rig.Daemon.ClientAsync())
+        {
+            Assert.True(await client.logoffSession("", 2, true));
+        }
+
+        await Wait.UntilAsync(() => events.Count >= 5, "five events");
+        Assert.Equal(
+            [SessionEventKind.Created, SessionEventKind.Connected, SessionEventKind.Disconnected, SessionEventKind.Reconnected, SessionEventKind.Ended],
+            events.Select(e => e.Kind));
+        Assert.All(events, e => Assert.Equal((2, "smtest1"), (e.Session.Id, e.Session.User)));
+        Assert.Equal(SessionState.Down, events.Last().Session.State);
+    }
+
+    [RootFact]
+    public async Task When_its_backend_exits_the_session_ends_and_its_connection_is_closed()
+    {
+        await using var rig = await SessionRig.StartAsync();
+        Assert.True((await rig.LogonAsync(1, "smtest1", SessionRig.Password1)).Succeeded);
+        int pid = rig.Daemon.Sessions.Find(2)!.BackendPid!.Value;
+
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await Wait.UntilAsync(() => rig.Daemon.Sessions.Find(2) is null, "the session ends", Patience);
+        await Wait.UntilAsync(() => rig.RequestsOfType(MsgType.LogoffUserSession).Count == 1, "its connection is closed");
+        Assert.Equal(1u, LogoffUserSessionRequest.Parser.ParseFrom(rig.RequestsOfType(MsgType.LogoffUserSession)[0].Payload).ConnectionId);
+        Assert.False(File.Exists(Path.Combine(rig.Daemon.DataDirectory, "ogon.session.2")));
+    }
+
+    [RootFact]
+    public async Task AuthenticateUser_for_a_session_that_is_not_a_greeter_is_the_wrong_session_state()
+    {
+        await using var rig = await SessionRig.StartAsync();
+        Assert.True((await rig.LogonAsync(1, "smtest1", SessionRig.Password1)).Succeeded);
+
+        var answer = await rig.Rds.RequestAsync((uint)MsgType.AuthenticateUser, new AuthenticateUserRequest { SessionId = 2, Username = "smtest2", Password = SessionRig.Password2, Domain = "" });
+        var unknown = await rig.Rds.RequestAsync((uint)MsgType.AuthenticateUser, new AuthenticateUserRequest { SessionId = 77, Username = "smtest2", Password = SessionRig.Password2, Domain = "" });
+
+        Assert.Equal(AuthenticateUserResponse.Types.AUTH_STATUS.AuthWrongSessionState, AuthenticateUserResponse.Parser.ParseFrom(answer.Payload).AuthStatus);
+        Assert.Equal(AuthenticateUserResponse.Types.AUTH_STATUS.AuthWrongSessionState, AuthenticateUserResponse.Parser.ParseFrom(unknown.Payload).AuthStatus);
+        Assert.Single(rig.Daemon.Sessions.All());
+    }
 }
