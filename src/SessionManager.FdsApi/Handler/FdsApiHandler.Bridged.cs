@@ -162,6 +162,11 @@ public sealed partial class FdsApiHandler
             };
             var answer = await _deps.Rds.CallAsync<StartRemoteControlResponse>(MsgType.StartRemoteControl, request, IcpCallOptions.ReplyPath, CancellationToken.None);
             Succeeded(method, sourceLogonId, connectionId, started);
+            if (answer.Success)
+            {
+                _deps.Directory?.RemoteControlStarted(sourceLogonId);
+            }
+
             return Refusal(method, sourceLogonId, connectionId, answer.Success, $"remote control of session {targetLogonId} not started");
         }
         catch (Exception ex) when (RecordFailure(ex, method, sourceLogonId, connectionId, started))

@@ -17,5 +17,8 @@ public interface ISessionDirectory
 
     IReadOnlyList<TSessionInfo> Enumerate();
 
+    /// <summary>The RDS server started remote control from the session: it is now Shadow (until RemoteControlEnded).</summary>
+    void RemoteControlStarted(int sessionId);
+
     TReturnQuerySessionInformation Query(int sessionId, int infoClass);
 }

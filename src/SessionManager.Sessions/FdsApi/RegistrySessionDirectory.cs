@@ -37,6 +37,8 @@ public sealed class RegistrySessionDirectory(SessionService sessions, TimeProvid
         return true;
     }
 
+    public void RemoteControlStarted(int sessionId) => sessions.ShadowingStarted(sessionId);
+
     public IReadOnlyList<TSessionInfo> Enumerate() =>
         [.. Registry.All().Select(s => new TSessionInfo { SessionId = s.Id, WinStationName = s.WinStationName, ConnectState = s.State.ToWtsConnectState() })];
 

@@ -386,6 +386,9 @@ public sealed partial class SessionService
         }
     }
 
+    /// <summary>startRemoteControlSession succeeded: the source session is shadowing (Active → Shadow).</summary>
+    public bool ShadowingStarted(int sessionId) => _registry.Get(sessionId) is { } session && _registry.SetShadowing(session, shadowing: true);
+
     /// <summary>RemoteControlEnded: the session's shadowing is over (Shadow → Active).</summary>
     public bool ShadowingEnded(int sessionId) => _registry.Get(sessionId) is { } session && _registry.SetShadowing(session, shadowing: false);
 

@@ -303,8 +303,10 @@ public sealed partial class SessionRegistry
             }
 
             session.Record = session.Record with { State = shadowing ? SessionState.Shadow : SessionState.Active };
-            return true;
         }
+
+        LogShadowing(_logger, session.Id, session.Record.User, session.Record.State.ToString());
+        return true;
     }
 
     /// <summary>
@@ -411,6 +413,9 @@ public sealed partial class SessionRegistry
 
     [LoggerMessage(3204, LogLevel.Information, "Session {SessionId} of {User} ended: {Reason}")]
     private static partial void LogEnded(ILogger logger, int sessionId, string? user, string reason);
+
+    [LoggerMessage(3206, LogLevel.Information, "Session {SessionId} of {User}: remote control changed its state to {State}")]
+    private static partial void LogShadowing(ILogger logger, int sessionId, string? user, string state);
 
     [LoggerMessage(3205, LogLevel.Warning, "Logon of {User} from {ClientAddress} refused: {Limit} ({LimitValue}) reached")]
     private static partial void LogLimitReached(ILogger logger, string? user, string limit, int limitValue, string clientAddress);
