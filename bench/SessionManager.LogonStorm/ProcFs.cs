@@ -19,6 +19,21 @@ internal static class ProcFs
         }
     }
 
+    /// <summary>Pss of a process in KiB: its resident pages, shared ones divided among their
+    /// sharers (libc, libpam of N launchers count once in total, not N times as in VmRSS).</summary>
+    public static long PssKb(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/smaps_rollup").FirstOrDefault(l => l.StartsWith("Pss:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>The processes whose executable is <paramref name="program"/>.</summary>
     public static List<int> Running(string program)
     {

@@ -32,6 +32,8 @@ daemon.ForgetEvents();
 
 var logons = Enumerable.Range(1, options.Sessions).Select(i => ((uint)i, i)).ToList();
 var (answers, t0) = await LogonAll(rds, logons);
+// The daemon's log clock at t0 (same machine clock): places its events on the client's time line.
+var t0Wall = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(t0);
 var latencyMs = answers.Select(a => Stopwatch.GetElapsedTime(t0, a.ReceivedAt).TotalMilliseconds).ToArray();
 var ok = answers.Select(a => a.Message.Status == RPCStatus.Success
     && LogonUserResponse.Parser.ParseFrom(a.Message.Payload).ServiceEndpoint.EndsWith("_X11", StringComparison.Ordinal)).ToArray();
@@ -40,18 +42,26 @@ await Task.Delay(500);
 long rssAfter = ProcFs.RssKb(daemon.Pid);
 var launchers = ProcFs.Running(launcherPath);
 long launcherRss = launchers.Sum(ProcFs.RssKb);
+long launcherPss = launchers.Sum(ProcFs.PssKb);
 var backends = ProcFs.Running(options.Standin);
 long backendRss = backends.Sum(ProcFs.RssKb);
+long backendPss = backends.Sum(ProcFs.PssKb);
 
 var timings = LogonTimings.Collect(daemon);
 var own = new List<double>();
 var ownWithSlot = new List<double>();
+var beforeSpawn = new List<double>();
+var pamToBackend = new List<double>();
+var endpointToAnswer = new List<double>();
 for (int i = 0; i < logons.Count; i++)
 {
     if (timings.TryGetValue(StormUsers.Name(logons[i].Item2), out var t))
     {
         own.Add(latencyMs[i] - t.ExternalMs);
         ownWithSlot.Add(latencyMs[i] - t.ExternalMs + t.SlotWaitMs);
+        beforeSpawn.Add((t.Spawned - t0Wall).TotalMilliseconds);
+        pamToBackend.Add((t.BackendStarting - t.PamAnswered).TotalMilliseconds);
+        endpointToAnswer.Add(latencyMs[i] - (t.EndpointReady - t0Wall).TotalMilliseconds);
     }
 }
 
@@ -72,10 +82,10 @@ if (!options.KeepUsers)
 
 work.Delete(recursive: true);
 
-string row(string what, Percentiles p) => string.Create(inv, $"{what,-44} {p.P50,9:0.00} {p.P99,9:0.00} {p.Max,9:0.00} {p.Count,5}");
+string row(string what, Percentiles p) => string.Create(inv, $"{what,-44} {p.Min,9:0.00} {p.P50,9:0.00} {p.P99,9:0.00} {p.Max,9:0.00} {p.Count,5}");
 Console.WriteLine();
 Console.WriteLine(string.Create(inv, $"{options.Sessions} LogonUser at once: {ok.Count(o => o)} answered SUCCESS with a desktop endpoint, {ok.Count(o => !o)} not; budget {options.Budget.TotalMilliseconds:0} ms, latest answer {latencyMs.Max():0} ms"));
-Console.WriteLine($"{"ms per logon",-44} {"p50",9} {"p99",9} {"max",9} {"n",5}");
+Console.WriteLine($"{"ms per logon",-44} {"min",9} {"p50",9} {"p99",9} {"max",9} {"n",5}");
 Console.WriteLine(row("answer latency (client)", Percentiles.Of(latencyMs)));
 Console.WriteLine(row("  launcher start (spawn until listening)", Percentiles.Of(timings.Values.Select(t => t.LauncherStartMs))));
 Console.WriteLine(row("  wait for an Auth:MaxConcurrent slot", Percentiles.Of(timings.Values.Select(t => t.SlotWaitMs))));
@@ -84,10 +94,13 @@ Console.WriteLine(row("  backend start (PAM session, fork, exec)", Percentiles.O
 Console.WriteLine(row("  backend endpoint wait", Percentiles.Of(timings.Values.Select(t => t.EndpointWaitMs))));
 Console.WriteLine(row("daemon's own = latency - all of the above", Percentiles.Of(own)));
 Console.WriteLine(row("daemon's own, slot wait counted as its own", Percentiles.Of(ownWithSlot)));
+Console.WriteLine(row("  of it: request sent until launcher spawn", Percentiles.Of(beforeSpawn)));
+Console.WriteLine(row("  of it: PAM answered until backend start", Percentiles.Of(pamToBackend)));
+Console.WriteLine(row("  of it: endpoint ready until answer read", Percentiles.Of(endpointToAnswer)));
 Console.WriteLine();
 Console.WriteLine(string.Create(inv, $"daemon RSS: idle {rssIdle / 1024.0:0.0} MB, after warm-up {rssBase / 1024.0:0.0} MB, with {options.Sessions} sessions {rssAfter / 1024.0:0.0} MB: {(rssAfter - rssBase) / (double)options.Sessions:0.0} KB per session"));
-Console.WriteLine(string.Create(inv, $"launchers: {launchers.Count} running, RSS {launcherRss / 1024.0:0.0} MB: {launcherRss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB per session"));
-Console.WriteLine(string.Create(inv, $"stand-in backends: {backends.Count} running, RSS {backendRss / 1024.0:0.0} MB: {backendRss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB per session"));
+Console.WriteLine(string.Create(inv, $"launchers: {launchers.Count} running, RSS {launcherRss / 1024.0:0.0} MB: {launcherRss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB per session (Pss {launcherPss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB)"));
+Console.WriteLine(string.Create(inv, $"stand-in backends: {backends.Count} running, RSS {backendRss / 1024.0:0.0} MB: {backendRss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB per session (Pss {backendPss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB)"));
 Console.WriteLine(string.Create(inv, $"logoff: DisconnectUserSession x{options.Sessions} (DisconnectedTimeout 0): every launcher and backend gone: {allGone} after {endSeconds:0.0} s; daemon exit {exit} on SIGTERM; nothing left (processes, endpoints): {nothingLeft}"));
 foreach (var problem in daemon.Problems.Take(20))
 {
