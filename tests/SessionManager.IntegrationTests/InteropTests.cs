@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using SessionManager.IntegrationTests.Support;
 
 namespace SessionManager.IntegrationTests;
@@ -13,7 +12,7 @@ namespace SessionManager.IntegrationTests;
 public sealed class InteropTests : IAsyncLifetime
 {
     private Daemon _daemon = null!;
-    private Peer? _rds;
+    private InteropPeer? _rds;
 
     public async Task InitializeAsync() => _daemon = await Daemon.StartAsync();
 
@@ -68,118 +67,21 @@ public sealed class InteropTests : IAsyncLifetime
         Assert.Equal("version=1.1", version.Output.Trim());
     }
 
-    private async Task<Peer> StartRdsPeerAsync()
+    private async Task<InteropPeer> StartRdsPeerAsync()
     {
-        var peer = new Peer(Start(Binary("icp_peer"), "--socket", _daemon.SocketPath));
+        var peer = new InteropPeer(InteropPeer.Start(InteropPeer.Binary("icp_peer"), "--socket", _daemon.SocketPath));
         await peer.WaitForLineAsync("handshake ok version=1.1");
         return peer;
     }
 
     private async Task<(int ExitCode, string Output)> RunClientAsync(string transport, string protocol, params string[] call)
     {
-        using var process = Start(Binary("fdsapi_client"),
+        using var process = InteropPeer.Start(InteropPeer.Binary("fdsapi_client"),
             ["--host", "127.0.0.1", "--port", _daemon.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--transport", transport, "--protocol", protocol, .. call]);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output + await error);
-    }
-
-    private static Process Start(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        return Process.Start(info)!;
-    }
-
-    private static string Binary(string name)
-    {
-        var dir = Environment.GetEnvironmentVariable("SM_INTEROP_BIN") ?? Path.Combine(RepositoryRoot(), "tests", "interop", "build");
-        var path = Path.Combine(dir, name);
-        return File.Exists(path)
-            ? path
-            : throw new FileNotFoundException($"{path} is missing: build it with tests/interop/build.sh (the README's test command does)");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SessionManager.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("SessionManager.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    /// <summary>A long-running peer process whose stdout lines the test waits for.</summary>
-    private sealed class Peer : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-
-        public Peer(Process process)
-        {
-            _process = process;
-            process.OutputDataReceived += (_, e) =>
-            {
-                lock (_output)
-                {
-                    _output.AppendLine(e.Data);
-                }
-            };
-            process.ErrorDataReceived += (_, e) =>
-            {
-                lock (_output)
-                {
-                    _output.AppendLine(e.Data);
-                }
-            };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public async Task WaitForLineAsync(string line)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (!Output.Split('\n').Any(l => l.TrimEnd('\r') == line))
-            {
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"icp_peer never printed '{line}'; it printed:\n{Output}");
-                }
-
-                await Task.Delay(20);
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit();
-            }
-
-            _process.Dispose();
-        }
     }
 }

@@ -28,7 +28,7 @@ rm -f "$gen"/*.skeleton.cpp
 cflags=(-O2 -g -Wall -Wextra -I"$gen")
 
 gcc -std=c99 "${cflags[@]}" -o "$out/icp_peer" \
-  "$here/icp_peer.c" "$here/icp_handlers.c" "$gen"/*.pb-c.c \
+  "$here/icp_peer.c" "$here/icp_handlers.c" "$here/icp_logon.c" "$gen"/*.pb-c.c \
   $(pkg-config --cflags --libs libprotobuf-c)
 
 # Compiled once, in parallel: the generated Thrift code is the slow part of the build.

@@ -3,6 +3,12 @@
  * then answers the session manager's requests until the connection closes.
  *
  *   icp_peer --socket PATH [--quiet] [--no-handshake] [--vmajor N] [--vminor N]
+ *            [--logon CONNECTION_ID:USER:PASSWORD]...
+ *
+ * Each --logon plays, after the ping, the calls the ogon RDS server makes for a new client
+ * connection (icp_logon.h), one connection after another, and prints every answer as
+ * protobuf-c decoded it; "logons done ok=N failed=M" ends the script. The peer then goes on
+ * answering the session manager's requests.
  *
  * Exit status: 0 on EOF after the handshake, 1 on usage/transport/protocol errors,
  * 2 when the handshake or the ping is answered wrongly, or the connection closes before
@@ -24,11 +30,15 @@
 #include <unistd.h>
 
 #include "icp.pb-c.h"
+#include "icp_logon.h"
 #include "icp_peer.h"
 
 #define HANDSHAKE_MSG_TYPE 0xFFFFFFFFu
 #define TAG_HANDSHAKE 1u
 #define TAG_PING 2u
+/* Tags of the logon scripts' calls: TAG_LOGON_BASE + script * LOGON_STEPS + step. */
+#define TAG_LOGON_BASE 100u
+#define MAX_LOGONS 16
 /* ICP has no maximum; like any receiver we impose one. */
 #define MAX_FRAME (16u * 1024u * 1024u)
 #define READ_CHUNK (64u * 1024u)
@@ -39,6 +49,8 @@ typedef struct {
     int handshake;
     uint32_t vmajor;
     uint32_t vminor;
+    logon_script_t logons[MAX_LOGONS];
+    int n_logons;
 } options_t;
 
 typedef struct {
@@ -48,6 +60,9 @@ typedef struct {
     buf_t in;
     buf_t out;
     buf_t payload; /* scratch for the payload of the response being built */
+    const options_t *options;
+    int logon_ok;
+    int logon_failed;
 } peer_t;
 
 void buf_reserve(buf_t *b, size_t extra)
@@ -69,7 +84,7 @@ void buf_reserve(buf_t *b, size_t extra)
 static void usage(void)
 {
     fprintf(stderr, "usage: icp_peer --socket PATH [--quiet] [--no-handshake] "
-                    "[--vmajor N] [--vminor N]\n");
+                    "[--vmajor N] [--vminor N] [--logon CONNECTION_ID:USER:PASSWORD]...\n");
     exit(1);
 }
 
@@ -85,7 +100,7 @@ static uint32_t parse_u32(const char *s)
 
 static options_t parse_args(int argc, char **argv)
 {
-    options_t o = { NULL, 0, 1, 1, 1 };
+    options_t o = { .socket_path = NULL, .quiet = 0, .handshake = 1, .vmajor = 1, .vminor = 1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_value = i + 1 < argc;
@@ -99,6 +114,10 @@ static options_t parse_args(int argc, char **argv)
             o.vmajor = parse_u32(argv[++i]);
         else if (!strcmp(a, "--vminor") && has_value)
             o.vminor = parse_u32(argv[++i]);
+        else if (!strcmp(a, "--logon") && has_value && o.n_logons < MAX_LOGONS) {
+            if (!logon_parse(argv[++i], &o.logons[o.n_logons++]))
+                usage();
+        }
         else
             usage();
     }
@@ -198,6 +217,48 @@ static void queue_ping(peer_t *p)
     queue_frame(p, &msg);
 }
 
+/* Sends call `step` of logon script `script`; after the last one, prints the summary. */
+static void queue_logon_call(peer_t *p, int script, int step)
+{
+    if (script >= p->options->n_logons) {
+        if (p->options->n_logons)
+            printf("logons done ok=%d failed=%d\n", p->logon_ok, p->logon_failed);
+        return;
+    }
+    Freerds__Pbrpc__RPCBase msg = FREERDS__PBRPC__RPCBASE__INIT;
+    msg.tag = TAG_LOGON_BASE + (uint32_t)(script * LOGON_STEPS + step);
+    msg.isresponse = 0;
+    msg.status = FREERDS__PBRPC__RPCSTATUS__SUCCESS;
+    msg.msgtype = logon_build_request(&p->options->logons[script], step, &p->payload);
+    msg.has_payload = 1;
+    msg.payload.len = p->payload.len;
+    msg.payload.data = p->payload.data ? p->payload.data : (uint8_t *)"";
+    queue_frame(p, &msg);
+}
+
+/* The RDS makes the next call of a connection only once the previous one is answered; a
+ * LogonUser that fails ends that connection, as PostConnect fails (SESSIONS.md §2.6). */
+static void on_logon_answer(peer_t *p, const Freerds__Pbrpc__RPCBase *msg)
+{
+    uint32_t index = msg->tag - TAG_LOGON_BASE;
+    int script = (int)(index / LOGON_STEPS), step = (int)(index % LOGON_STEPS);
+    if (script >= p->options->n_logons) {
+        fprintf(stderr, "ignoring response with unknown tag=%u\n", msg->tag);
+        return;
+    }
+    int ok = logon_print_answer(&p->options->logons[script], step, msg->status,
+                                msg->has_payload ? &msg->payload : NULL);
+    if (ok && step + 1 < LOGON_STEPS) {
+        queue_logon_call(p, script, step + 1);
+        return;
+    }
+    if (ok)
+        p->logon_ok++;
+    else
+        p->logon_failed++;
+    queue_logon_call(p, script + 1, 0);
+}
+
 static void on_handshake_answer(peer_t *p, const Freerds__Pbrpc__RPCBase *msg)
 {
     const Freerds__Pbrpc__VersionInfo *v = msg->versioninfo;
@@ -263,8 +324,11 @@ static void on_frame(peer_t *p, const uint8_t *data, size_t len)
         on_request(p, msg);
     else if (msg->tag == TAG_HANDSHAKE && p->awaiting_handshake)
         on_handshake_answer(p, msg);
-    else if (msg->tag == TAG_PING)
+    else if (msg->tag == TAG_PING) {
         on_ping_answer(msg);
+        queue_logon_call(p, 0, 0);
+    } else if (msg->tag >= TAG_LOGON_BASE)
+        on_logon_answer(p, msg);
     else
         fprintf(stderr, "ignoring response with unknown tag=%u msgType=%u\n", msg->tag,
                 msg->msgtype);
@@ -318,7 +382,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     peer_t p = { .fd = connect_with_retry(o.socket_path), .quiet = o.quiet,
-                 .awaiting_handshake = o.handshake };
+                 .awaiting_handshake = o.handshake, .options = &o };
     if (o.handshake)
         queue_handshake(&p, &o);
     else

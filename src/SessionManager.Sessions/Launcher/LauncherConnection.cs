@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -66,7 +67,9 @@ public sealed class LauncherConnection : IAsyncDisposable
         CheckField(password, nameof(password), 1024, allowEmpty: true);
         CheckField(rhost, nameof(rhost), 1024, allowEmpty: true);
         CheckField(tty ?? "", nameof(tty), 255, allowEmpty: true);
+        long queuedAt = Stopwatch.GetTimestamp();
         await _authSlots.WaitAsync(ct).ConfigureAwait(false);
+        long slotAt = Stopwatch.GetTimestamp();
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -91,6 +94,7 @@ public sealed class LauncherConnection : IAsyncDisposable
                 throw;
             }
 
+            _logger.AuthenticationTimed(user, Stopwatch.GetElapsedTime(slotAt).TotalMilliseconds, Stopwatch.GetElapsedTime(queuedAt, slotAt).TotalMilliseconds, LauncherPid);
             if (reply.Type == LauncherMessageType.Failed)
             {
                 string reason = Field(reply.Fields, 0);

@@ -8,8 +8,8 @@ namespace SessionManager.Sessions.Launcher;
 /// </summary>
 internal static partial class LauncherLog
 {
-    [LoggerMessage(3001, LogLevel.Debug, "Launcher {LauncherPid} listening on {SocketPath}")]
-    public static partial void LauncherStarted(this ILogger logger, int launcherPid, string socketPath);
+    [LoggerMessage(3001, LogLevel.Debug, "Launcher {LauncherPid} listening on {SocketPath} after {StartMs} ms")]
+    public static partial void LauncherStarted(this ILogger logger, int launcherPid, string socketPath, double startMs);
 
     [LoggerMessage(3002, LogLevel.Error, "Cannot log anyone on: the launcher {LauncherPath} does not exist (it is built with src/launcher, which needs gcc and libpam0g-dev)")]
     public static partial void LauncherMissing(this ILogger logger, string launcherPath);
@@ -43,6 +43,10 @@ internal static partial class LauncherLog
 
     [LoggerMessage(3012, LogLevel.Information, "Stopping the backend of launcher {LauncherPid} (SIGKILL after {StopTimeout})")]
     public static partial void StopRequested(this ILogger logger, int launcherPid, TimeSpan stopTimeout);
+
+    // Debug: where a logon's time goes (bench/logon-storm takes PAM's share out of the daemon's own time).
+    [LoggerMessage(3014, LogLevel.Debug, "PAM answered for {UserName} in {PamMs} ms, after {SlotWaitMs} ms waiting for an Auth:MaxConcurrent slot (launcher {LauncherPid})")]
+    public static partial void AuthenticationTimed(this ILogger logger, string userName, double pamMs, double slotWaitMs, int launcherPid);
 
     [LoggerMessage(3013, LogLevel.Error, "Launcher {LauncherPath} did not start: {Reason}")]
     public static partial void LauncherFailedToStart(this ILogger logger, string launcherPath, string reason);

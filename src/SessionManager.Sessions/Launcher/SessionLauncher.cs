@@ -48,6 +48,7 @@ public sealed class SessionLauncher : IDisposable
             "--stop-timeout-ms", Ms(_options.StopTimeout),
         };
 
+        long spawnedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         LauncherProcess process;
         try
         {
@@ -73,7 +74,7 @@ public sealed class SessionLauncher : IDisposable
             }
 
             var socket = await ConnectAsync(socketPath, ct).ConfigureAwait(false);
-            _logger.LauncherStarted(process.Pid, socketPath);
+            _logger.LauncherStarted(process.Pid, socketPath, System.Diagnostics.Stopwatch.GetElapsedTime(spawnedAt).TotalMilliseconds);
             return new LauncherConnection(socket, socketPath, process.Pid, process, _authSlots, _auth, _logger);
         }
         catch (Exception e)

@@ -219,11 +219,15 @@ public sealed partial class SessionService
             _registry.SetTokenFile(session, _tokens.Create(session.Id, SessionRegistry.NewSecret(32), isGreeter ? 0 : uid ?? 0, isGreeter ? 0 : gid ?? 0));
             _backends.RemoveStaleEndpoint(session.Record);
             var launch = _backends.LaunchFor(session.Record, backend, user, rds.Uid, rds.Pid, client);
+            long startAt = System.Diagnostics.Stopwatch.GetTimestamp();
             var process = await start(launch, budget);
+            long startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             _registry.BackendStarted(session, process);
             _ = WatchBackendAsync(session.Id, process);
             uint backendUid = uid ?? ResolveUid(backend.User);
             await _backends.WaitForEndpointAsync(session.Record, backend, backendUid, process, budget);
+            LogBackendTimed(_logger, session.Id, System.Diagnostics.Stopwatch.GetElapsedTime(startAt, startedAt).TotalMilliseconds,
+                System.Diagnostics.Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds);
             return session;
         }
         catch (Exception ex) when (ex is BackendStartException or IOException or LauncherUnavailableException or OperationCanceledException)
@@ -403,6 +407,10 @@ public sealed partial class SessionService
 
     [LoggerMessage(3501, LogLevel.Warning, "LogoffUserSession for connection {ConnectionId} failed: {Reason}")]
     private static partial void LogLogoffFailed(ILogger logger, uint connectionId, string reason);
+
+    // Debug: where a logon's time goes (bench/logon-storm takes the backend's share out of the daemon's own time).
+    [LoggerMessage(3503, LogLevel.Debug, "Session {SessionId}: backend start took {BackendStartMs} ms, its endpoint was ready {EndpointWaitMs} ms later")]
+    private static partial void LogBackendTimed(ILogger logger, int sessionId, double backendStartMs, double endpointWaitMs);
 
     [LoggerMessage(3502, LogLevel.Warning, "Session {SessionId}: stopping its backend failed: {Reason}")]
     private static partial void LogStopFailed(ILogger logger, int sessionId, string reason);

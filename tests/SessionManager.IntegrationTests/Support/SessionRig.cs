@@ -42,9 +42,27 @@ public sealed class SessionRig : IAsyncDisposable
 
     public static async Task<SessionRig> StartAsync(params string[] settings)
     {
+        var directory = CreateDirectory();
+        var daemon = await Daemon.StartAsync([.. DaemonSettings(directory), .. settings]);
+        var rds = await daemon.ConnectRdsAsync();
+        var rig = new SessionRig(daemon, rds, directory);
+        rig.Answer(rds);
+        return rig;
+    }
+
+    /// <summary>A directory for reports and pipes that the backends (run as the test users) can write to.</summary>
+    public static string CreateDirectory()
+    {
         var directory = System.IO.Directory.CreateTempSubdirectory("sm-rig-").FullName;
-        // Backends run as the test users: they must reach the pipe and report directories.
         File.SetUnixFileMode(directory, (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit);
+        return directory;
+    }
+
+    /// <summary>The daemon settings of a rig: sessions on, the stand-in as desktop and greeter,
+    /// its reports and pipes in <paramref name="directory"/>. Shared with tests that play the
+    /// RDS with another peer (the C one of tests/interop).</summary>
+    public static string[] DaemonSettings(string directory)
+    {
         string[] backend(string name, string user) =>
         [
             $"Backends:{name}:Command:0={StandinPath}",
@@ -56,18 +74,13 @@ public sealed class SessionRig : IAsyncDisposable
             $"Backends:{name}:User={user}",
             $"Backends:{name}:StopTimeout=00:00:02",
         ];
-        var daemon = await Daemon.StartAsync(
+        return
         [
             "FdsApi:Routing=sessions",
             $"Pipes:Directory={Path.Combine(directory, "pipe")}",
             .. backend("desktop", ""),
             .. backend("greeter", "nobody"),
-            .. settings,
-        ]);
-        var rds = await daemon.ConnectRdsAsync();
-        var rig = new SessionRig(daemon, rds, directory);
-        rig.Answer(rds);
-        return rig;
+        ];
     }
 
     /// <summary>Connects a new fake RDS (after the old one left: a restarted RDS server).</summary>

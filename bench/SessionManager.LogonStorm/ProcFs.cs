@@ -1,0 +1,65 @@
+using System.Globalization;
+
+namespace SessionManager.LogonStorm;
+
+/// <summary>What /proc says about processes: resident memory and which program they run.</summary>
+internal static class ProcFs
+{
+    /// <summary>VmRSS of a process in KiB (0 if it is gone).</summary>
+    public static long RssKb(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Pss of a process in KiB: its resident pages, shared ones divided among their
+    /// sharers (libc, libpam of N launchers count once in total, not N times as in VmRSS).</summary>
+    public static long PssKb(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/smaps_rollup").FirstOrDefault(l => l.StartsWith("Pss:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The processes whose executable is <paramref name="program"/>.</summary>
+    public static List<int> Running(string program)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (new FileInfo(Path.Combine(dir, "exe")).LinkTarget == program)
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone meanwhile, or a kernel thread
+            }
+        }
+
+        return found;
+    }
+
+    public static long TotalRssKb(string program) => Running(program).Sum(RssKb);
+}

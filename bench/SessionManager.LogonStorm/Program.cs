@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Globalization;
+using SessionManager.Icp.Protocol;
+using SessionManager.LogonStorm;
+
+// The logon storm: N LogonUser at once on one ICP connection, each its own connectionId and
+// user, through real PAM (pam_unix), sm-launcher and the stand-in backend. Prints figures.
+//   SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N] [--keep-users]
+var options = StormOptions.Parse(args);
+var inv = CultureInfo.InvariantCulture;
+string launcherPath = Path.Combine(options.DaemonDirectory, "sm-launcher");
+var work = Directory.CreateTempSubdirectory("sm-storm-");
+// Backends run as the storm users: they must reach the pipe directory.
+File.SetUnixFileMode(work.FullName, (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit);
+
+var clock = Stopwatch.StartNew();
+int created = await StormUsers.CreateAsync(options.Sessions);
+Console.WriteLine($"users: {options.Sessions} ready ({created} created) in {clock.Elapsed.TotalSeconds:0.0} s");
+
+await using var daemon = DaemonRun.Start(options.DaemonDirectory, options.Standin, work.FullName, []);
+await using var rds = await Connect(daemon.SocketPath);
+await Task.Delay(1000);
+long rssIdle = ProcFs.RssKb(daemon.Pid);
+
+// Warm-up: one logon and its end, so JIT and first-use allocations are not counted per session.
+await LogonAll(rds, [(999u, 1)]);
+await EndAll(rds, [999u]);
+await WaitGone(launcherPath, options.Standin, TimeSpan.FromSeconds(30));
+await Task.Delay(1000);
+long rssBase = ProcFs.RssKb(daemon.Pid);
+daemon.ForgetEvents();
+
+var logons = Enumerable.Range(1, options.Sessions).Select(i => ((uint)i, i)).ToList();
+var (answers, t0) = await LogonAll(rds, logons);
+// The daemon's log clock at t0 (same machine clock): places its events on the client's time line.
+var t0Wall = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(t0);
+var latencyMs = answers.Select(a => Stopwatch.GetElapsedTime(t0, a.ReceivedAt).TotalMilliseconds).ToArray();
+var ok = answers.Select(a => a.Message.Status == RPCStatus.Success
+    && LogonUserResponse.Parser.ParseFrom(a.Message.Payload).ServiceEndpoint.EndsWith("_X11", StringComparison.Ordinal)).ToArray();
+await daemon.WaitForEventsAsync(3503, options.Sessions, TimeSpan.FromSeconds(10));
+await Task.Delay(500);
+long rssAfter = ProcFs.RssKb(daemon.Pid);
+var launchers = ProcFs.Running(launcherPath);
+long launcherRss = launchers.Sum(ProcFs.RssKb);
+long launcherPss = launchers.Sum(ProcFs.PssKb);
+var backends = ProcFs.Running(options.Standin);
+long backendRss = backends.Sum(ProcFs.RssKb);
+long backendPss = backends.Sum(ProcFs.PssKb);
+
+var timings = LogonTimings.Collect(daemon);
+var own = new List<double>();
+var ownWithSlot = new List<double>();
+var beforeSpawn = new List<double>();
+var pamToBackend = new List<double>();
+var endpointToAnswer = new List<double>();
+for (int i = 0; i < logons.Count; i++)
+{
+    if (timings.TryGetValue(StormUsers.Name(logons[i].Item2), out var t))
+    {
+        own.Add(latencyMs[i] - t.ExternalMs);
+        ownWithSlot.Add(latencyMs[i] - t.ExternalMs + t.SlotWaitMs);
+        beforeSpawn.Add((t.Spawned - t0Wall).TotalMilliseconds);
+        pamToBackend.Add((t.BackendStarting - t.PamAnswered).TotalMilliseconds);
+        endpointToAnswer.Add(latencyMs[i] - (t.EndpointReady - t0Wall).TotalMilliseconds);
+    }
+}
+
+clock.Restart();
+await EndAll(rds, [.. logons.Select(l => l.Item1)]);
+bool allGone = await WaitGone(launcherPath, options.Standin, TimeSpan.FromSeconds(60));
+double endSeconds = clock.Elapsed.TotalSeconds;
+int exit = await daemon.StopAsync(TimeSpan.FromSeconds(30));
+bool nothingLeft = ProcFs.Running(launcherPath).Count == 0 && ProcFs.Running(options.Standin).Count == 0
+    && !Directory.EnumerateFileSystemEntries(Path.Combine(work.FullName, "pipe")).Any();
+
+if (!options.KeepUsers)
+{
+    clock.Restart();
+    await StormUsers.RemoveAsync(options.Sessions);
+    Console.WriteLine($"users: removed in {clock.Elapsed.TotalSeconds:0.0} s");
+}
+
+work.Delete(recursive: true);
+
+string row(string what, Percentiles p) => string.Create(inv, $"{what,-44} {p.Min,9:0.00} {p.P50,9:0.00} {p.P99,9:0.00} {p.Max,9:0.00} {p.Count,5}");
+Console.WriteLine();
+Console.WriteLine(string.Create(inv, $"{options.Sessions} LogonUser at once: {ok.Count(o => o)} answered SUCCESS with a desktop endpoint, {ok.Count(o => !o)} not; budget {options.Budget.TotalMilliseconds:0} ms, latest answer {latencyMs.Max():0} ms"));
+Console.WriteLine($"{"ms per logon",-44} {"min",9} {"p50",9} {"p99",9} {"max",9} {"n",5}");
+Console.WriteLine(row("answer latency (client)", Percentiles.Of(latencyMs)));
+Console.WriteLine(row("  launcher start (spawn until listening)", Percentiles.Of(timings.Values.Select(t => t.LauncherStartMs))));
+Console.WriteLine(row("  wait for an Auth:MaxConcurrent slot", Percentiles.Of(timings.Values.Select(t => t.SlotWaitMs))));
+Console.WriteLine(row("  PAM authenticate + account", Percentiles.Of(timings.Values.Select(t => t.PamMs))));
+Console.WriteLine(row("  backend start (PAM session, fork, exec)", Percentiles.Of(timings.Values.Select(t => t.BackendStartMs))));
+Console.WriteLine(row("  backend endpoint wait", Percentiles.Of(timings.Values.Select(t => t.EndpointWaitMs))));
+Console.WriteLine(row("daemon's own = latency - all of the above", Percentiles.Of(own)));
+Console.WriteLine(row("daemon's own, slot wait counted as its own", Percentiles.Of(ownWithSlot)));
+Console.WriteLine(row("  of it: request sent until launcher spawn", Percentiles.Of(beforeSpawn)));
+Console.WriteLine(row("  of it: PAM answered until backend start", Percentiles.Of(pamToBackend)));
+Console.WriteLine(row("  of it: endpoint ready until answer read", Percentiles.Of(endpointToAnswer)));
+Console.WriteLine();
+Console.WriteLine(string.Create(inv, $"daemon RSS: idle {rssIdle / 1024.0:0.0} MB, after warm-up {rssBase / 1024.0:0.0} MB, with {options.Sessions} sessions {rssAfter / 1024.0:0.0} MB: {(rssAfter - rssBase) / (double)options.Sessions:0.0} KB per session"));
+Console.WriteLine(string.Create(inv, $"launchers: {launchers.Count} running, RSS {launcherRss / 1024.0:0.0} MB: {launcherRss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB per session (Pss {launcherPss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB)"));
+Console.WriteLine(string.Create(inv, $"stand-in backends: {backends.Count} running, RSS {backendRss / 1024.0:0.0} MB: {backendRss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB per session (Pss {backendPss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB)"));
+Console.WriteLine(string.Create(inv, $"logoff: DisconnectUserSession x{options.Sessions} (DisconnectedTimeout 0): every launcher and backend gone: {allGone} after {endSeconds:0.0} s; daemon exit {exit} on SIGTERM; nothing left (processes, endpoints): {nothingLeft}"));
+foreach (var problem in daemon.Problems.Take(20))
+{
+    Console.WriteLine("daemon said: " + problem);
+}
+
+return ok.All(o => o) && allGone && nothingLeft ? 0 : 1;
+
+static async Task<IcpClient> Connect(string socket)
+{
+    for (int attempt = 0; ; attempt++)
+    {
+        try
+        {
+            return await IcpClient.ConnectAsync(socket);
+        }
+        catch (System.Net.Sockets.SocketException) when (attempt < 100)
+        {
+            await Task.Delay(100);
+        }
+    }
+}
+
+// All requests leave in one write; t0 is taken just before it.
+static async Task<(IcpAnswer[] Answers, long T0)> LogonAll(IcpClient rds, IReadOnlyList<(uint Connection, int User)> logons)
+{
+    var requests = logons.Select(l => IcpClient.Request((uint)MsgType.LogonUser, new LogonUserRequest
+    {
+        ConnectionId = l.Connection, Username = StormUsers.Name(l.User), Password = StormUsers.Password(l.User), Domain = "",
+        Width = 1920, Height = 1080, ColorDepth = 32, ClientHostName = "storm", ClientAddress = "127.0.0.1",
+        ClientBuildNumber = 19041, ClientProductId = 1, ClientHardwareId = 0, ClientProtocolType = 2,
+    })).ToList();
+    long t0 = Stopwatch.GetTimestamp();
+    var answers = await Task.WhenAll(await rds.SendBatchAsync(requests));
+    return (answers, t0);
+}
+
+static async Task EndAll(IcpClient rds, IReadOnlyList<uint> connections) =>
+    await Task.WhenAll(await rds.SendBatchAsync([.. connections.Select(c =>
+        IcpClient.Request((uint)MsgType.DisconnectUserSession, new DisconnectUserSessionRequest { ConnectionId = c }))]));
+
+static async Task<bool> WaitGone(string launcher, string standin, TimeSpan patience)
+{
+    var deadline = DateTime.UtcNow + patience;
+    while (ProcFs.Running(launcher).Count + ProcFs.Running(standin).Count > 0)
+    {
+        if (DateTime.UtcNow > deadline)
+        {
+            return false;
+        }
+
+        await Task.Delay(100);
+    }
+
+    return true;
+}

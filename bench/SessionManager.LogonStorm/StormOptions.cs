@@ -1,0 +1,34 @@
+using System.Globalization;
+
+namespace SessionManager.LogonStorm;
+
+internal sealed record StormOptions(string DaemonDirectory, string Standin, int Sessions, bool KeepUsers)
+{
+    /// <summary>The daemon's default Sessions:LogonBudget, which the storm does not change.</summary>
+    public TimeSpan Budget { get; } = TimeSpan.FromSeconds(8);
+
+    public static StormOptions Parse(string[] args)
+    {
+        string? daemon = null, standin = null;
+        int sessions = 200;
+        bool keep = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--daemon" when i + 1 < args.Length: daemon = Path.GetFullPath(args[++i]); break;
+                case "--standin" when i + 1 < args.Length: standin = Path.GetFullPath(args[++i]); break;
+                case "--sessions" when i + 1 < args.Length: sessions = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--keep-users": keep = true; break;
+                default: throw new ArgumentException($"usage: SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N] [--keep-users] (got '{args[i]}')");
+            }
+        }
+
+        if (daemon is null || standin is null || sessions is < 1 or > 999)
+        {
+            throw new ArgumentException("usage: SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N (1-999)] [--keep-users]");
+        }
+
+        return new StormOptions(daemon, standin, sessions, keep);
+    }
+}
