@@ -27,6 +27,8 @@ public sealed class LauncherConnection : IAsyncDisposable
     private readonly Task _readLoop;
     private TaskCompletionSource<(LauncherMessageType Type, string[] Fields)>? _pendingReply;
     private string? _closedReason;
+    private int _slotHeld;
+    private double _heldSlotWaitMs;
 
     internal LauncherConnection(Socket socket, string socketPath, int launcherPid, LauncherProcess? process,
         SemaphoreSlim authSlots, AuthOptions auth, ILogger logger)
@@ -67,9 +69,16 @@ public sealed class LauncherConnection : IAsyncDisposable
         CheckField(password, nameof(password), 1024, allowEmpty: true);
         CheckField(rhost, nameof(rhost), 1024, allowEmpty: true);
         CheckField(tty ?? "", nameof(tty), 255, allowEmpty: true);
+        // A launcher started for a logon already holds its slot (SessionLauncher.LaunchForLogonAsync).
+        bool held = Interlocked.Exchange(ref _slotHeld, 0) == 1;
         long queuedAt = Stopwatch.GetTimestamp();
-        await _authSlots.WaitAsync(ct).ConfigureAwait(false);
+        if (!held)
+        {
+            await _authSlots.WaitAsync(ct).ConfigureAwait(false);
+        }
+
         long slotAt = Stopwatch.GetTimestamp();
+        double slotWaitMs = held ? _heldSlotWaitMs : Stopwatch.GetElapsedTime(queuedAt, slotAt).TotalMilliseconds;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -94,7 +103,7 @@ public sealed class LauncherConnection : IAsyncDisposable
                 throw;
             }
 
-            _logger.AuthenticationTimed(user, Stopwatch.GetElapsedTime(slotAt).TotalMilliseconds, Stopwatch.GetElapsedTime(queuedAt, slotAt).TotalMilliseconds, LauncherPid);
+            _logger.AuthenticationTimed(user, Stopwatch.GetElapsedTime(slotAt).TotalMilliseconds, slotWaitMs, LauncherPid);
             if (reply.Type == LauncherMessageType.Failed)
             {
                 string reason = Field(reply.Fields, 0);
@@ -230,11 +239,25 @@ public sealed class LauncherConnection : IAsyncDisposable
         return new LauncherStatus(reply.Fields[0], reply.Fields[1], ParseInt(reply.Fields[2], 0, int.MaxValue), ParseInt(reply.Fields[3], 0, int.MaxValue), exit);
     }
 
+    /// <summary>This launcher was started holding an Auth:MaxConcurrent slot, which its authentication (or its end) releases.</summary>
+    internal void HoldAuthSlot(double slotWaitMs)
+    {
+        _heldSlotWaitMs = slotWaitMs;
+        Volatile.Write(ref _slotHeld, 1);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _slotHeld, 0) == 1)
+        {
+            _authSlots.Release();
+        }
+
         Close(null);
         await _readLoop.ConfigureAwait(false);
-        _oneRequest.Dispose();
+
+        // _oneRequest is not disposed: a StopAsync racing the end (the backend just exited)
+        // must get "connection closed", not ObjectDisposedException.
     }
 
     private async Task<(LauncherMessageType Type, string[] Fields)> RequestAsync(LauncherMessageType type, IReadOnlyList<string> fields, CancellationToken ct)

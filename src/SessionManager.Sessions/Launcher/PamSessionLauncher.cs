@@ -10,7 +10,16 @@ public sealed class PamSessionLauncher(SessionLauncher launcher) : ISessionLaunc
 {
     public async Task<ILogonAttempt> AuthenticateAsync(string user, string password, string clientAddress, CancellationToken cancellationToken)
     {
-        var connection = await LaunchAsync(cancellationToken);
+        LauncherConnection connection;
+        try
+        {
+            connection = await launcher.LaunchForLogonAsync(cancellationToken);
+        }
+        catch (LauncherException ex)
+        {
+            throw new LauncherUnavailableException(ex.Message, ex);
+        }
+
         try
         {
             var account = await connection.AuthenticateAsync(user, password, clientAddress, null, cancellationToken);

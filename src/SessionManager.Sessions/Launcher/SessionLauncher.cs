@@ -25,6 +25,35 @@ public sealed class SessionLauncher : IDisposable
         _authSlots = new SemaphoreSlim(_auth.MaxConcurrent, _auth.MaxConcurrent);
     }
 
+    // Process.Start is serialised by the runtime (one fork/exec at a time). Logons queue here
+    // asynchronously instead of blocking a pool thread each on that lock: in a storm of 200
+    // logons the blocked threads starved everything else in the daemon.
+    private readonly SemaphoreSlim _spawnSlots = new(1, 1);
+
+    /// <summary>
+    /// For a logon: waits for one of the Auth:MaxConcurrent slots first, then starts a launcher
+    /// holding it (released after its authentication). So at most that many launchers are
+    /// starting or authenticating at once, and a storm of logons waits in one queue, not as a
+    /// crowd of idle launchers.
+    /// </summary>
+    public async Task<LauncherConnection> LaunchForLogonAsync(CancellationToken ct = default)
+    {
+        long queuedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        await _authSlots.WaitAsync(ct).ConfigureAwait(false);
+        double slotWaitMs = System.Diagnostics.Stopwatch.GetElapsedTime(queuedAt).TotalMilliseconds;
+        try
+        {
+            var connection = await LaunchAsync(ct).ConfigureAwait(false);
+            connection.HoldAuthSlot(slotWaitMs);
+            return connection;
+        }
+        catch
+        {
+            _authSlots.Release();
+            throw;
+        }
+    }
+
     /// <summary>Tests only: a command the launcher runs under (e.g. valgrind and its options).</summary>
     internal IReadOnlyList<string> CommandPrefix { get; init; } = [];
 
@@ -48,6 +77,7 @@ public sealed class SessionLauncher : IDisposable
             "--stop-timeout-ms", Ms(_options.StopTimeout),
         };
 
+        await _spawnSlots.WaitAsync(ct).ConfigureAwait(false);
         long spawnedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         LauncherProcess process;
         try
@@ -58,6 +88,10 @@ public sealed class SessionLauncher : IDisposable
         {
             _logger.LauncherFailedToStart(path, e.Message);
             throw new LauncherException($"cannot start the launcher {path}: {e.Message}", e);
+        }
+        finally
+        {
+            _spawnSlots.Release();
         }
 
         try
@@ -106,7 +140,11 @@ public sealed class SessionLauncher : IDisposable
         return new LauncherConnection(socket, socketPath, pid, null, _authSlots, _auth, _logger);
     }
 
-    public void Dispose() => _authSlots.Dispose();
+    public void Dispose()
+    {
+        _authSlots.Dispose();
+        _spawnSlots.Dispose();
+    }
 
     private static async Task<Socket> ConnectAsync(string socketPath, CancellationToken ct)
     {
