@@ -28,7 +28,8 @@ public sealed class SessionHangingPamTests
         var (result, elapsed) = await hung;
         // Within the logon budget (8 s), far from the 30 s the module hangs: the timeout cut it.
         Assert.True(elapsed < TimeSpan.FromSeconds(20), $"answered after {elapsed}");
-        if (result.Answers[^1].Status == RPCStatus.Success)
+        bool greeter = result.Answers[^1].Status == RPCStatus.Success;
+        if (greeter)
         {
             Assert.EndsWith("_Qt", result.Logon!.ServiceEndpoint, StringComparison.Ordinal);
             Assert.True(result.Succeeded, result.ToString());
@@ -38,7 +39,7 @@ public sealed class SessionHangingPamTests
             Assert.Equal(RPCStatus.Failed, result.Answers[^1].Status);
         }
 
-        Assert.Equal(["nobody", "smtest1", "smtest2"], rig.Daemon.Sessions.All().Select(s => s.User).Order());
+        Assert.Equal(greeter ? ["nobody", "smtest1", "smtest2"] : ["smtest1", "smtest2"], rig.Daemon.Sessions.All().Select(s => s.User).Order());
 
         // The launcher of the hung attempt is killed with its whole process group (the sleeping pam_exec child too).
         var timedOut = await rig.Daemon.Logs.WaitForAsync("AuthenticationTimedOut");
