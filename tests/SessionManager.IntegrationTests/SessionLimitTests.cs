@@ -40,4 +40,18 @@ public sealed class SessionLimitTests
         Assert.Equal(1u, rig.Daemon.Sessions.All()[0].ConnectionId); // the first session was left alone
         Assert.Empty(rig.RequestsOfType(MsgType.LogoffUserSession));
     }
+
+    [RootFact]
+    public async Task A_greeter_refused_by_MaxSessions_is_logged_under_the_name_typed_in_the_client()
+    {
+        await using var rig = await SessionRig.StartAsync("Sessions:MaxSessions=1");
+        Assert.True((await rig.LogonAsync(1, "smtest1", SessionRig.Password1)).Succeeded);
+
+        var refused = await rig.LogonAsync(2, "smtest2", "wrong password");
+
+        Assert.Equal(RPCStatus.Failed, refused.Answers[^1].Status);
+        Assert.Contains("Sessions:MaxSessions", refused.Answers[^1].ErrorDescription, StringComparison.Ordinal);
+        // Not the greeter's account (nobody): the operator looks for the person who could not log on.
+        Assert.Equal("smtest2", Assert.Single(rig.Daemon.Logs.WithEventName("LogLimitReached")).Text("User"));
+    }
 }
