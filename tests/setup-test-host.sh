@@ -5,11 +5,14 @@
 # Creates users smtest1..smtest3 (password "Pw-smtest<N>!", home /home/smtestN, supplementary
 # group smtestgrp), /etc/pam.d/sessionmanager (if absent: the shipped deploy/pam.d file) and
 # /etc/pam.d/sessionmanager-hang (a service whose auth hangs 30 s in pam_exec, for timeouts) and
-# /etc/pam.d/sessionmanager-env (its session stack sets SM_TEST_PAM_ENV through pam_env).
+# /etc/pam.d/sessionmanager-env (its session stack sets SM_TEST_PAM_ENV through pam_env),
+# /etc/pam.d/sessionmanager-hang-smtest3 (auth hangs 30 s for smtest3 only: one stuck logon
+# among good ones) and users smload01..smload50 (password "Pw-smload!", for the load test).
 # Needs root; without root it does nothing (the tests then skip, saying why).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 users=(smtest1 smtest2 smtest3)
+load_users=($(for n in $(seq -w 1 50); do echo "smload$n"; done))
 group=smtestgrp
 marker=/etc/pam.d/.sessionmanager-installed-by-tests
 
@@ -25,8 +28,13 @@ if [ "${1:-}" = "--remove" ]; then
       userdel -r -f "$u" 2>/dev/null || true
     fi
   done
+  for u in "${load_users[@]}"; do
+    if id "$u" >/dev/null 2>&1; then
+      userdel -r -f "$u" 2>/dev/null || true
+    fi
+  done
   getent group "$group" >/dev/null && groupdel "$group"
-  rm -f /etc/pam.d/sessionmanager-hang /etc/pam.d/sessionmanager-env /etc/security/sessionmanager-test-env.conf
+  rm -f /etc/pam.d/sessionmanager-hang /etc/pam.d/sessionmanager-hang-smtest3 /etc/pam.d/sessionmanager-env /etc/security/sessionmanager-test-env.conf
   if [ -f "$marker" ]; then rm -f /etc/pam.d/sessionmanager "$marker"; fi
   exit 0
 fi
@@ -38,12 +46,26 @@ for u in "${users[@]}"; do
   id "$u" >/dev/null 2>&1 || useradd -m -s /bin/bash -G "$group" "$u"
   echo "$u:Pw-smtest$i!" | chpasswd
 done
+# One chpasswd for all: 50 separate calls are slow on a busy machine.
+for u in "${load_users[@]}"; do
+  id "$u" >/dev/null 2>&1 || useradd -m -s /bin/bash "$u"
+done
+printf '%s:Pw-smload!\n' "${load_users[@]}" | chpasswd
 if [ ! -e /etc/pam.d/sessionmanager ]; then
   install -m 0644 "$root/deploy/pam.d/sessionmanager" /etc/pam.d/sessionmanager
   touch "$marker"
 fi
 cat > /etc/pam.d/sessionmanager-hang <<'PAM'
 # Test only (tests/setup-test-host.sh): an auth stack that hangs, for Auth:Timeout.
+auth requisite pam_exec.so /bin/sleep 30
+@include common-auth
+@include common-account
+@include common-session
+PAM
+# Hangs only for smtest3: pam_succeed_if skips the sleep for everyone else.
+cat > /etc/pam.d/sessionmanager-hang-smtest3 <<'PAM'
+# Test only (tests/setup-test-host.sh): auth hangs 30 s for smtest3, others authenticate normally.
+auth [success=1 default=ignore] pam_succeed_if.so quiet user != smtest3
 auth requisite pam_exec.so /bin/sleep 30
 @include common-auth
 @include common-account

@@ -32,17 +32,25 @@ public sealed partial class FakeRdsPeer
     /// (it does not answer these calls yet); the backend part is
     /// <see cref="BackendEndpointClient.ActivateLikeOgonAsync"/>, tested against the stand-in.
     /// </summary>
-    public async Task<OgonConnectionResult> PlayOgonConnectionAsync(
+    public Task<OgonConnectionResult> PlayOgonConnectionAsync(
         OgonClientConnection client,
         string pipeDirectory = WinPrPipeName.DefaultDirectory,
-        TimeSpan? backendTimeout = null)
+        TimeSpan? backendTimeout = null) =>
+        PlayOgonConnectionAsync(client, pipeDirectory, backendTimeout, RequestAsync);
+
+    /// <summary>The sequence, with each request sent and answered by <paramref name="request"/>.</summary>
+    private static async Task<OgonConnectionResult> PlayOgonConnectionAsync(
+        OgonClientConnection client,
+        string pipeDirectory,
+        TimeSpan? backendTimeout,
+        Func<uint, IMessage, Task<RPCBase>> request)
     {
         ArgumentNullException.ThrowIfNull(client);
         var answers = new List<RPCBase>();
 
         var bulk = new PropertyBulkRequest { ConnectionId = client.ConnectionId };
         bulk.Properties.AddRange(OgonBulkProperties.Select(p => new PropertyReq { PropertyType = p.Type, PropertyPath = p.Path }));
-        var bulkAnswer = await RequestAsync((uint)MsgType.PropertyBulk, bulk);
+        var bulkAnswer = await request((uint)MsgType.PropertyBulk, bulk);
         answers.Add(bulkAnswer);
         if (CheckBulkAnswer(bulkAnswer) is { } bulkProblem)
         {
@@ -50,10 +58,10 @@ public sealed partial class FakeRdsPeer
         }
 
         // The keepalive answer only tunes the socket; the RDS goes on whatever it is (O rds/peer.c:1236-1268).
-        answers.Add(await RequestAsync((uint)MsgType.PropertyString,
+        answers.Add(await request((uint)MsgType.PropertyString,
             new PropertyStringRequest { ConnectionId = client.ConnectionId, Path = "tcp.keepalive.params" }));
 
-        var logonAnswer = await RequestAsync((uint)MsgType.LogonUser, new LogonUserRequest
+        var logonAnswer = await request((uint)MsgType.LogonUser, new LogonUserRequest
         {
             ConnectionId = client.ConnectionId,
             Username = client.Username,

@@ -128,11 +128,13 @@ public sealed partial class SessionRegistry
     internal Session Create(NewSession spec, SessionPolicy policy)
     {
         Session session;
+        // A greeter runs as its own account: the one refused is the person who typed a name, if any.
+        string? who = spec.IsGreeter && !string.IsNullOrEmpty(spec.TypedUser) ? spec.TypedUser : spec.User;
         lock (_sync)
         {
             if (policy.MaxSessions > 0 && _sessions.Count >= policy.MaxSessions)
             {
-                LogLimitReached(_logger, spec.User, "Sessions:MaxSessions", policy.MaxSessions, spec.Client.Address);
+                LogLimitReached(_logger, who, "Sessions:MaxSessions", policy.MaxSessions, spec.Client.Address);
                 throw new SessionLimitException($"the session limit of this host is reached (Sessions:MaxSessions = {policy.MaxSessions})");
             }
 

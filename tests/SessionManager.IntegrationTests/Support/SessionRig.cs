@@ -115,6 +115,14 @@ public sealed class SessionRig : IAsyncDisposable
     public Task<OgonConnectionResult> LogonAsync(uint connectionId, string user, string password, string clientHost = "pc1") =>
         Rds.PlayOgonConnectionAsync(new OgonClientConnection(connectionId, user, password, ClientHostName: clientHost), PipeDirectory);
 
+    /// <summary>
+    /// As <see cref="LogonAsync"/>, for logons run at the same time on this RDS (its requests are
+    /// matched by tag); do not mix with sequential calls on the same <see cref="Rds"/>.
+    /// </summary>
+    public Task<OgonConnectionResult> LogonConcurrentlyAsync(uint connectionId, string user, string password, string clientHost = "pc1") =>
+        Rds.PlayOgonConnectionConcurrentlyAsync(new OgonClientConnection(connectionId, user, password, ClientHostName: clientHost), PipeDirectory,
+            backendTimeout: null, requestTimeout: TimeSpan.FromSeconds(90));
+
     /// <summary>The stand-in's report of a session's backend (written once it runs).</summary>
     public async Task<Dictionary<string, string>> ReportAsync(int sessionId)
     {
