@@ -43,11 +43,25 @@ public sealed partial class InteropLogonTests : IAsyncLifetime
     [RootFact]
     public async Task A_wrong_password_gets_the_greeter_in_an_answer_protobuf_c_decodes_in_full()
     {
+        // The greeter ends when the peer leaves (its RDS link is lost): its record is taken from
+        // the event stream, not looked up afterwards.
+        var created = new TaskCompletionSource<SessionManager.Sessions.Registry.SessionRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = _daemon.Sessions.Events.Subscribe(e =>
+        {
+            if (e.Kind == SessionManager.Sessions.Registry.SessionEventKind.Created)
+            {
+                created.TrySetResult(e.Session);
+            }
+
+            return ValueTask.CompletedTask;
+        });
+
         var logon = await PlayAsync("1", "smtest1", "not-the-password");
 
         Assert.Equal(@"\\.\pipe\ogon_2_Qt", logon["serviceEndpoint"]);
         Assert.Equal(("1920", "1200"), (logon["maxWidth"], logon["maxHeight"]));
-        var session = _daemon.Sessions.Find(2)!;
+        var session = await created.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(session.IsGreeter);
         Assert.Equal((session.BackendCookie, session.OgonCookie), (logon["backendCookie"], logon["ogonCookie"]));
     }
 
