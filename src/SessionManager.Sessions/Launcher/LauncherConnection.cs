@@ -313,8 +313,9 @@ public sealed class LauncherConnection : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
+        // A session's connection lives as long as the session but sees a handful of frames: each
+        // is read into a pooled buffer, not a 64 KiB one held per session.
         var header = new byte[4];
-        var payload = new byte[LauncherFrameCodec.MaxPayload];
         string reason;
         try
         {
@@ -333,13 +334,25 @@ public sealed class LauncherConnection : IAsyncDisposable
                     break;
                 }
 
-                if (!await ReadExactlyAsync(payload.AsMemory(0, (int)length)).ConfigureAwait(false))
+                var payload = System.Buffers.ArrayPool<byte>.Shared.Rent((int)length);
+                (LauncherMessageType Type, string[] Fields)? decoded;
+                try
                 {
-                    reason = "the launcher closed the connection inside a frame";
-                    break;
+                    if (!await ReadExactlyAsync(payload.AsMemory(0, (int)length)).ConfigureAwait(false))
+                    {
+                        reason = "the launcher closed the connection inside a frame";
+                        break;
+                    }
+
+                    decoded = LauncherFrameCodec.Decode(payload.AsSpan(0, (int)length));
+                }
+                finally
+                {
+                    // Cleared: a frame may carry the PAM environment.
+                    System.Buffers.ArrayPool<byte>.Shared.Return(payload, clearArray: true);
                 }
 
-                if (LauncherFrameCodec.Decode(payload.AsSpan(0, (int)length)) is not { } message)
+                if (decoded is not { } message)
                 {
                     reason = "malformed frame";
                     break;
