@@ -17,7 +17,7 @@ public sealed class SessionLimitTests
 
         Assert.Equal(RPCStatus.Failed, refused.Answers[^1].Status);
         Assert.Contains("Sessions:MaxSessions", refused.Answers[^1].ErrorDescription, StringComparison.Ordinal);
-        var limit = Assert.Single(rig.Daemon.Logs.WithEventName("LogLimitReached"));
+        var limit = Assert.Single(rig.Daemon.Logs.WithEventName("SessionLimitReached"));
         Assert.Equal(("smtest2", "192.0.2.10"), (limit.Text("User"), limit.Text("ClientAddress")));
         Assert.Equal(["smtest1"], rig.Daemon.Sessions.All().Select(s => s.User));
     }
@@ -34,7 +34,7 @@ public sealed class SessionLimitTests
         Assert.Equal(RPCStatus.Failed, refused.Answers[^1].Status);
         Assert.Contains("Sessions:MaxSessionsPerUser", refused.Answers[^1].ErrorDescription, StringComparison.Ordinal);
         Assert.True(other.Succeeded, other.RefusedBecause);
-        var limit = Assert.Single(rig.Daemon.Logs.WithEventName("LogLimitReached"));
+        var limit = Assert.Single(rig.Daemon.Logs.WithEventName("SessionLimitReached"));
         Assert.Equal(("smtest1", "192.0.2.10", "Sessions:MaxSessionsPerUser"), (limit.Text("User"), limit.Text("ClientAddress"), limit.Text("Limit")));
         Assert.Equal(["smtest1", "smtest2"], rig.Daemon.Sessions.All().Select(s => s.User));
         Assert.Equal(1u, rig.Daemon.Sessions.All()[0].ConnectionId); // the first session was left alone
@@ -52,6 +52,6 @@ public sealed class SessionLimitTests
         Assert.Equal(RPCStatus.Failed, refused.Answers[^1].Status);
         Assert.Contains("Sessions:MaxSessions", refused.Answers[^1].ErrorDescription, StringComparison.Ordinal);
         // Not the greeter's account (nobody): the operator looks for the person who could not log on.
-        Assert.Equal("smtest2", Assert.Single(rig.Daemon.Logs.WithEventName("LogLimitReached")).Text("User"));
+        Assert.Equal("smtest2", Assert.Single(rig.Daemon.Logs.WithEventName("SessionLimitReached")).Text("User"));
     }
 }

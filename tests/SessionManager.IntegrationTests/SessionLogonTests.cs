@@ -175,7 +175,7 @@ public sealed class SessionLogonTests
         var result = await rig.LogonAsync(1, "smtest1", SessionRig.Password1);
 
         Assert.True(result.Succeeded, result.RefusedBecause);
-        Assert.NotNull(await rig.Daemon.Logs.WaitForAsync("LogStaleEndpoint"));
+        Assert.NotNull(await rig.Daemon.Logs.WaitForAsync("StaleEndpointRemoved"));
     }
 
     [RootFact]

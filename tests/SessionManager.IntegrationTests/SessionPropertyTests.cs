@@ -71,7 +71,7 @@ public sealed class SessionPropertyTests
         Assert.False(PropertyBoolResponse.Parser.ParseFrom(second.Payload).Success);
         Assert.False(PropertyBulkResponse.Parser.ParseFrom(logon.Answers[0].Payload).Results[3].Success);
         Assert.True(logon.Succeeded, logon.RefusedBecause); // a bad optional setting does not refuse the client
-        var bad = Assert.Single(rig.Daemon.Logs.WithEventName("LogBadValue"));
+        var bad = Assert.Single(rig.Daemon.Logs.WithEventName("PropertyValueUnparsable"));
         Assert.Equal(("ogon.showDebugInfo", "loud"), (bad.Text("Path"), bad.Text("Value")));
     }
 

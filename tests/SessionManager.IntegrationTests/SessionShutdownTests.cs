@@ -44,7 +44,7 @@ public sealed class SessionShutdownTests
             await Task.Delay(TimeSpan.FromSeconds(3));
             Assert.True(SessionRig.ProcessExists(pid), "the backend still runs");
             Assert.Empty(rig.RequestsOfType(MsgType.LogoffUserSession));
-            Assert.NotNull(await rig.Daemon.Logs.WaitForAsync("LogKept"));
+            Assert.NotNull(await rig.Daemon.Logs.WaitForAsync("KeepingSessionsAtShutdown"));
         }
         finally
         {

@@ -80,7 +80,7 @@ public sealed partial class BackendStarter(BackendCatalog backends, IOptions<Pip
         if (File.Exists(path) || Directory.Exists(path))
         {
             File.Delete(path);
-            LogStaleEndpoint(logger, session.Id, path);
+            StaleEndpointRemoved(logger, session.Id, path);
         }
     }
 
@@ -92,5 +92,5 @@ public sealed partial class BackendStarter(BackendCatalog backends, IOptions<Pip
         backends.Find(name) ?? throw new BackendStartException($"no backend named '{name}' (Backends:{name} is not configured)");
 
     [LoggerMessage(3400, LogLevel.Warning, "Session {SessionId}: removed a stale or squatted file at the endpoint path {Path} before starting the backend")]
-    private static partial void LogStaleEndpoint(ILogger logger, int sessionId, string path);
+    private static partial void StaleEndpointRemoved(ILogger logger, int sessionId, string path);
 }

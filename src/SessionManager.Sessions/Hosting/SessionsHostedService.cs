@@ -41,13 +41,13 @@ public sealed partial class SessionsHostedService(
         int count = sessions.Registry.Count;
         if (string.Equals(options.Value.OnShutdown, "keep", StringComparison.OrdinalIgnoreCase))
         {
-            LogKept(logger, count);
+            KeepingSessionsAtShutdown(logger, count);
             return;
         }
 
         if (count > 0)
         {
-            LogEnding(logger, count);
+            EndingSessionsAtShutdown(logger, count);
             await sessions.EndAllAsync("the session manager is shutting down").WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None)
                 .ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
@@ -69,8 +69,8 @@ public sealed partial class SessionsHostedService(
     }
 
     [LoggerMessage(3600, LogLevel.Information, "Shutting down: ending {Count} sessions (Sessions:OnShutdown = logoff)")]
-    private static partial void LogEnding(ILogger logger, int count);
+    private static partial void EndingSessionsAtShutdown(ILogger logger, int count);
 
     [LoggerMessage(3601, LogLevel.Warning, "Shutting down: leaving {Count} sessions running (Sessions:OnShutdown = keep)")]
-    private static partial void LogKept(ILogger logger, int count);
+    private static partial void KeepingSessionsAtShutdown(ILogger logger, int count);
 }

@@ -49,7 +49,7 @@ public sealed partial class SessionService
         }
         catch (AuthenticationFailedException ex)
         {
-            LogLogon(_logger, "rejected", user, client.Address, connectionId, $"greeter of session {sessionId}: {ex.Message}");
+            LogonOutcome(_logger, "rejected", user, client.Address, connectionId, $"greeter of session {sessionId}: {ex.Message}");
             return AuthenticateUserResponse.Types.AUTH_STATUS.AuthBadCredentials;
         }
         catch (LauncherUnavailableException ex)
@@ -72,13 +72,13 @@ public sealed partial class SessionService
             if (!await SwitchToAsync(connectionId, target.Record))
             {
                 _registry.Detach(target, "SwitchTo failed");
-                LogLogon(_logger, "failed", attempt.Account.UserName, client.Address, connectionId, "the RDS server could not switch the connection to the session");
+                LogonOutcome(_logger, "failed", attempt.Account.UserName, client.Address, connectionId, "the RDS server could not switch the connection to the session");
                 throw new LogonFailedException("the RDS server could not switch to the session");
             }
 
             _registry.Attach(target, connectionId, generation);
             await EndAsync(sessionId, $"its user logged on to session {target.Id}", logoffConnection: false);
-            LogLogon(_logger, "granted", attempt.Account.UserName, client.Address, connectionId, $"session {target.Id} after the greeter of session {sessionId}");
+            LogonOutcome(_logger, "granted", attempt.Account.UserName, client.Address, connectionId, $"session {target.Id} after the greeter of session {sessionId}");
             return AuthenticateUserResponse.Types.AUTH_STATUS.AuthSuccessful;
         }
     }

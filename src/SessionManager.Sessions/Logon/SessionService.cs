@@ -63,18 +63,18 @@ public sealed partial class SessionService
         try
         {
             var grant = await LogonWithinBudgetAsync(request, budget.Token);
-            LogLogon(_logger, "granted", request.User, request.Client.Address, request.ConnectionId, $"session {grant.Session.Id} ({(grant.Session.IsGreeter ? "greeter" : grant.Session.Backend)})");
+            LogonOutcome(_logger, "granted", request.User, request.Client.Address, request.ConnectionId, $"session {grant.Session.Id} ({(grant.Session.IsGreeter ? "greeter" : grant.Session.Backend)})");
             return grant;
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested)
         {
             string reason = $"logon not done within Sessions:LogonBudget ({_options.LogonBudget.TotalSeconds:0.###} s)";
-            LogLogon(_logger, "failed", request.User, request.Client.Address, request.ConnectionId, reason);
+            LogonOutcome(_logger, "failed", request.User, request.Client.Address, request.ConnectionId, reason);
             throw new LogonFailedException(reason);
         }
         catch (LogonFailedException ex)
         {
-            LogLogon(_logger, "failed", request.User, request.Client.Address, request.ConnectionId, ex.Message);
+            LogonOutcome(_logger, "failed", request.User, request.Client.Address, request.ConnectionId, ex.Message);
             throw;
         }
         finally
@@ -97,7 +97,7 @@ public sealed partial class SessionService
         }
         catch (AuthenticationFailedException ex)
         {
-            LogLogon(_logger, "rejected", request.User, request.Client.Address, request.ConnectionId, ex.Message);
+            LogonOutcome(_logger, "rejected", request.User, request.Client.Address, request.ConnectionId, ex.Message);
             return await GreeterAsync(request, ex.Message, budget);
         }
         catch (LauncherUnavailableException ex)
@@ -226,7 +226,7 @@ public sealed partial class SessionService
             _ = WatchBackendAsync(session.Id, process);
             uint backendUid = uid ?? ResolveUid(backend.User);
             await _backends.WaitForEndpointAsync(session.Record, backend, backendUid, process, budget);
-            LogBackendTimed(_logger, session.Id, System.Diagnostics.Stopwatch.GetElapsedTime(startAt, startedAt).TotalMilliseconds,
+            BackendTimed(_logger, session.Id, System.Diagnostics.Stopwatch.GetElapsedTime(startAt, startedAt).TotalMilliseconds,
                 System.Diagnostics.Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds);
             return session;
         }
@@ -359,7 +359,7 @@ public sealed partial class SessionService
             }
             catch (Exception ex)
             {
-                LogStopFailed(_logger, e.Record.Id, ex.Message);
+                BackendStopFailed(_logger, e.Record.Id, ex.Message);
             }
         }
 
@@ -385,7 +385,7 @@ public sealed partial class SessionService
         }
         catch (IcpException ex)
         {
-            LogLogoffFailed(_logger, connectionId, ex.Message);
+            LogoffFailed(_logger, connectionId, ex.Message);
             return false;
         }
     }
@@ -403,17 +403,17 @@ public sealed partial class SessionService
     }
 
     [LoggerMessage(3500, LogLevel.Information, "Logon {Outcome} for {User} from {ClientAddress} (connection {ConnectionId}): {Detail}")]
-    private static partial void LogLogon(ILogger logger, string outcome, string user, string clientAddress, uint connectionId, string detail);
+    private static partial void LogonOutcome(ILogger logger, string outcome, string user, string clientAddress, uint connectionId, string detail);
 
     [LoggerMessage(3501, LogLevel.Warning, "LogoffUserSession for connection {ConnectionId} failed: {Reason}")]
-    private static partial void LogLogoffFailed(ILogger logger, uint connectionId, string reason);
+    private static partial void LogoffFailed(ILogger logger, uint connectionId, string reason);
 
     // Debug: where a logon's time goes (bench/logon-storm takes the backend's share out of the daemon's own time).
     [LoggerMessage(3503, LogLevel.Debug, "Session {SessionId}: backend start took {BackendStartMs} ms, its endpoint was ready {EndpointWaitMs} ms later")]
-    private static partial void LogBackendTimed(ILogger logger, int sessionId, double backendStartMs, double endpointWaitMs);
+    private static partial void BackendTimed(ILogger logger, int sessionId, double backendStartMs, double endpointWaitMs);
 
     [LoggerMessage(3502, LogLevel.Warning, "Session {SessionId}: stopping its backend failed: {Reason}")]
-    private static partial void LogStopFailed(ILogger logger, int sessionId, string reason);
+    private static partial void BackendStopFailed(ILogger logger, int sessionId, string reason);
 }
 
 /// <summary>No session can be given to a logon: LogonUser answers FAILED with this short description.</summary>

@@ -135,12 +135,12 @@ public sealed partial class PropertyStore
         // Once per path: the RDS asks on every connection.
         if (_reportedBadValues.TryAdd(path, 0))
         {
-            LogBadValue(_logger, path, text, expected);
+            PropertyValueUnparsable(_logger, path, text, expected);
         }
     }
 
     [LoggerMessage(3101, LogLevel.Warning, "Properties:{Path} = '{Value}' is not {Expected}: answered \"not found\"")]
-    private static partial void LogBadValue(ILogger logger, string path, string value, string expected);
+    private static partial void PropertyValueUnparsable(ILogger logger, string path, string value, string expected);
 }
 
 /// <summary>A connection's display size: as asked by the client and as granted (SESSIONS.md §2.4).</summary>

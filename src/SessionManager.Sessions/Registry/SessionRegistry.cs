@@ -134,13 +134,13 @@ public sealed partial class SessionRegistry
         {
             if (policy.MaxSessions > 0 && _sessions.Count >= policy.MaxSessions)
             {
-                LogLimitReached(_logger, who, "Sessions:MaxSessions", policy.MaxSessions, spec.Client.Address);
+                SessionLimitReached(_logger, who, "Sessions:MaxSessions", policy.MaxSessions, spec.Client.Address);
                 throw new SessionLimitException($"the session limit of this host is reached (Sessions:MaxSessions = {policy.MaxSessions})");
             }
 
             if (!spec.IsGreeter && policy.MaxSessionsPerUser > 0 && _sessions.Values.Count(s => !s.Record.IsGreeter && s.Record.User == spec.User) >= policy.MaxSessionsPerUser)
             {
-                LogLimitReached(_logger, spec.User, "Sessions:MaxSessionsPerUser", policy.MaxSessionsPerUser, spec.Client.Address);
+                SessionLimitReached(_logger, spec.User, "Sessions:MaxSessionsPerUser", policy.MaxSessionsPerUser, spec.Client.Address);
                 throw new SessionLimitException($"{spec.User} has reached the session limit (Sessions:MaxSessionsPerUser = {policy.MaxSessionsPerUser})");
             }
 
@@ -166,7 +166,7 @@ public sealed partial class SessionRegistry
             _sessions.Add(id, session);
         }
 
-        LogCreated(_logger, session.Id, session.Record.User, session.Record.Backend, session.Record.IsGreeter);
+        SessionCreated(_logger, session.Id, session.Record.User, session.Record.Backend, session.Record.IsGreeter);
         Events.Publish(new SessionEvent(SessionEventKind.Created, session.Record, null));
         return session;
     }
@@ -182,7 +182,7 @@ public sealed partial class SessionRegistry
             session.Record = session.Record with { BackendPid = backend.Pid };
         }
 
-        LogBackendStarted(_logger, session.Id, session.Record.User, session.Record.Backend, backend.Pid);
+        SessionBackendStarted(_logger, session.Id, session.Record.User, session.Record.Backend, backend.Pid);
     }
 
     internal void SetTokenFile(Session session, string path)
@@ -243,7 +243,7 @@ public sealed partial class SessionRegistry
             };
         }
 
-        LogAttached(_logger, session.Id, connectionId, session.Record.User, session.Record.State.ToString());
+        SessionAttached(_logger, session.Id, connectionId, session.Record.User, session.Record.State.ToString());
         Events.Publish(new SessionEvent(kind, session.Record, null));
     }
 
@@ -288,7 +288,7 @@ public sealed partial class SessionRegistry
             }
         }
 
-        LogDetached(_logger, session.Id, session.Record.User, reason, session.Policy.DisconnectedTimeout.ToString());
+        SessionDisconnected(_logger, session.Id, session.Record.User, reason, session.Policy.DisconnectedTimeout.ToString());
         Events.Publish(new SessionEvent(SessionEventKind.Disconnected, session.Record, reason));
         return true;
     }
@@ -307,7 +307,7 @@ public sealed partial class SessionRegistry
             session.Record = session.Record with { State = shadowing ? SessionState.Shadow : SessionState.Active };
         }
 
-        LogShadowing(_logger, session.Id, session.Record.User, session.Record.State.ToString());
+        SessionShadowing(_logger, session.Id, session.Record.User, session.Record.State.ToString());
         return true;
     }
 
@@ -334,7 +334,7 @@ public sealed partial class SessionRegistry
             session.Record = session.Record with { State = SessionState.Down };
         }
 
-        LogEnded(_logger, session.Id, session.Record.User, reason);
+        SessionEnded(_logger, session.Id, session.Record.User, reason);
         Events.Publish(new SessionEvent(SessionEventKind.Ended, session.Record, reason));
         return (session.Record, session.Backend, session.TokenFilePath);
     }
@@ -402,25 +402,25 @@ public sealed partial class SessionRegistry
     }
 
     [LoggerMessage(3200, LogLevel.Information, "Session {SessionId} created for {User}: backend {Backend} (greeter: {IsGreeter})")]
-    private static partial void LogCreated(ILogger logger, int sessionId, string? user, string backend, bool isGreeter);
+    private static partial void SessionCreated(ILogger logger, int sessionId, string? user, string backend, bool isGreeter);
 
     [LoggerMessage(3201, LogLevel.Information, "Session {SessionId} of {User}: backend {Backend} started, pid {BackendPid}")]
-    private static partial void LogBackendStarted(ILogger logger, int sessionId, string? user, string backend, int backendPid);
+    private static partial void SessionBackendStarted(ILogger logger, int sessionId, string? user, string backend, int backendPid);
 
     [LoggerMessage(3202, LogLevel.Information, "Session {SessionId} attached to connection {ConnectionId} ({User}), now {State}")]
-    private static partial void LogAttached(ILogger logger, int sessionId, uint connectionId, string? user, string state);
+    private static partial void SessionAttached(ILogger logger, int sessionId, uint connectionId, string? user, string state);
 
     [LoggerMessage(3203, LogLevel.Information, "Session {SessionId} of {User} disconnected ({Reason}); kept for {DisconnectedTimeout}")]
-    private static partial void LogDetached(ILogger logger, int sessionId, string? user, string reason, string disconnectedTimeout);
+    private static partial void SessionDisconnected(ILogger logger, int sessionId, string? user, string reason, string disconnectedTimeout);
 
     [LoggerMessage(3204, LogLevel.Information, "Session {SessionId} of {User} ended: {Reason}")]
-    private static partial void LogEnded(ILogger logger, int sessionId, string? user, string reason);
+    private static partial void SessionEnded(ILogger logger, int sessionId, string? user, string reason);
 
     [LoggerMessage(3206, LogLevel.Information, "Session {SessionId} of {User}: remote control changed its state to {State}")]
-    private static partial void LogShadowing(ILogger logger, int sessionId, string? user, string state);
+    private static partial void SessionShadowing(ILogger logger, int sessionId, string? user, string state);
 
     [LoggerMessage(3205, LogLevel.Warning, "Logon of {User} from {ClientAddress} refused: {Limit} ({LimitValue}) reached")]
-    private static partial void LogLimitReached(ILogger logger, string? user, string limit, int limitValue, string clientAddress);
+    private static partial void SessionLimitReached(ILogger logger, string? user, string limit, int limitValue, string clientAddress);
 }
 
 /// <summary>What a new session is made of (before it has an id).</summary>

@@ -37,7 +37,7 @@ public sealed partial class TlsPairCreator(IOptions<TlsOptions> options, ILogger
             throw new StartupException($"Tls:CertificatePath: cannot create the TLS pair {o.CertificatePath} / {o.KeyPath}: {ex.Message}", ex);
         }
 
-        LogCreated(logger, o.CertificatePath, o.KeyPath);
+        TlsPairCreated(logger, o.CertificatePath, o.KeyPath);
         return Task.CompletedTask;
     }
 
@@ -81,5 +81,5 @@ public sealed partial class TlsPairCreator(IOptions<TlsOptions> options, ILogger
     }
 
     [LoggerMessage(3100, LogLevel.Warning, "Created a self-signed TLS pair for the RDS server: {CertificatePath}, {KeyPath}")]
-    private static partial void LogCreated(ILogger logger, string certificatePath, string keyPath);
+    private static partial void TlsPairCreated(ILogger logger, string certificatePath, string keyPath);
 }

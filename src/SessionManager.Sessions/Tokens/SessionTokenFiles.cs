@@ -68,7 +68,7 @@ public sealed partial class SessionTokenFiles(IOptions<SessionsOptions> options,
         }
         catch (IOException ex)
         {
-            LogRemoveFailed(logger, path, ex.Message);
+            TokenFileRemoveFailed(logger, path, ex.Message);
         }
     }
 
@@ -89,15 +89,15 @@ public sealed partial class SessionTokenFiles(IOptions<SessionsOptions> options,
 
         if (removed > 0)
         {
-            LogStaleRemoved(logger, removed, Directory);
+            StaleTokenFilesRemoved(logger, removed, Directory);
         }
 
         return removed;
     }
 
     [LoggerMessage(3300, LogLevel.Warning, "Could not remove session token file {Path}: {Reason}")]
-    private static partial void LogRemoveFailed(ILogger logger, string path, string reason);
+    private static partial void TokenFileRemoveFailed(ILogger logger, string path, string reason);
 
     [LoggerMessage(3301, LogLevel.Information, "Removed {Count} stale session token files from {Directory}")]
-    private static partial void LogStaleRemoved(ILogger logger, int count, string directory);
+    private static partial void StaleTokenFilesRemoved(ILogger logger, int count, string directory);
 }
