@@ -59,6 +59,10 @@ internal sealed class LauncherProcess
             await Task.WhenAny(_stderrPump, Task.Delay(1000, ct)).ConfigureAwait(false);
             throw new LauncherException($"sm-launcher ended before listening: {(_lastLine.Length > 0 ? _lastLine : "no reason given")}");
         }
+
+        // "ready" is the only thing it writes to stdout (it ignores SIGPIPE): the reader and its
+        // buffers need not live as long as the session.
+        _process.StandardOutput.Dispose();
     }
 
     public bool HasExited => Exit.IsCompleted;
