@@ -6,7 +6,7 @@ namespace SessionManager.LogonStorm;
 /// open, fork, exec, in the launcher) and the wait for its endpoint (3503). Joined by launcher
 /// pid, user and session id.
 /// </summary>
-internal sealed record LogonTimings(double LauncherStartMs, double SlotWaitMs, double PamMs, double BackendStartMs, double EndpointWaitMs)
+internal sealed record LogonTimings(double LauncherStartMs, double SlotWaitMs, double PamMs, double BackendStartMs, double EndpointWaitMs, double SpawnWaitMs = 0)
 {
     /// <summary>When (the daemon's clock, @t of its events) the launcher was spawned, PAM
     /// answered, the backend start began and the endpoint was ready: the gaps between them are
@@ -20,11 +20,12 @@ internal sealed record LogonTimings(double LauncherStartMs, double SlotWaitMs, d
     public DateTimeOffset EndpointReady { get; init; }
 
     /// <summary>The parts outside the daemon's own code: external processes and PAM.</summary>
-    public double ExternalMs => LauncherStartMs + SlotWaitMs + PamMs + BackendStartMs + EndpointWaitMs;
+    public double ExternalMs => SpawnWaitMs + LauncherStartMs + SlotWaitMs + PamMs + BackendStartMs + EndpointWaitMs;
 
     public static Dictionary<string, LogonTimings> Collect(DaemonRun daemon)
     {
-        var launcherStart = daemon.Events(3001).ToDictionary(e => e.GetProperty("LauncherPid").GetInt32(), e => (e.GetProperty("StartMs").GetDouble(), At(e)));
+        var launcherStart = daemon.Events(3001).ToDictionary(e => e.GetProperty("LauncherPid").GetInt32(),
+            e => (e.GetProperty("StartMs").GetDouble(), At(e), e.TryGetProperty(nameof(SpawnWaitMs), out var w) ? w.GetDouble() : 0));
         var backend = daemon.Events(3503).ToDictionary(e => e.GetProperty("SessionId").GetInt32(), e => (e.GetProperty(nameof(BackendStartMs)).GetDouble(), e.GetProperty(nameof(EndpointWaitMs)).GetDouble(), At(e)));
         var sessionOf = new Dictionary<string, int>();
         foreach (var e in daemon.Events(3201))
@@ -42,7 +43,7 @@ internal sealed record LogonTimings(double LauncherStartMs, double SlotWaitMs, d
                 continue;
             }
 
-            result[user] = new LogonTimings(start.Item1, e.GetProperty(nameof(SlotWaitMs)).GetDouble(), e.GetProperty(nameof(PamMs)).GetDouble(), b.Item1, b.Item2)
+            result[user] = new LogonTimings(start.Item1, e.GetProperty(nameof(SlotWaitMs)).GetDouble(), e.GetProperty(nameof(PamMs)).GetDouble(), b.Item1, b.Item2, start.Item3)
             {
                 Spawned = start.Item2.AddMilliseconds(-start.Item1),
                 PamAnswered = At(e),

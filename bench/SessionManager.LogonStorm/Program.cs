@@ -87,6 +87,7 @@ Console.WriteLine();
 Console.WriteLine(string.Create(inv, $"{options.Sessions} LogonUser at once: {ok.Count(o => o)} answered SUCCESS with a desktop endpoint, {ok.Count(o => !o)} not; budget {options.Budget.TotalMilliseconds:0} ms, latest answer {latencyMs.Max():0} ms"));
 Console.WriteLine($"{"ms per logon",-44} {"min",9} {"p50",9} {"p99",9} {"max",9} {"n",5}");
 Console.WriteLine(row("answer latency (client)", Percentiles.Of(latencyMs)));
+Console.WriteLine(row("  wait for its turn to spawn (one fork at a time)", Percentiles.Of(timings.Values.Select(t => t.SpawnWaitMs))));
 Console.WriteLine(row("  launcher start (spawn until listening)", Percentiles.Of(timings.Values.Select(t => t.LauncherStartMs))));
 Console.WriteLine(row("  wait for an Auth:MaxConcurrent slot", Percentiles.Of(timings.Values.Select(t => t.SlotWaitMs))));
 Console.WriteLine(row("  PAM authenticate + account", Percentiles.Of(timings.Values.Select(t => t.PamMs))));

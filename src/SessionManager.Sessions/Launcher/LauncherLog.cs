@@ -8,8 +8,8 @@ namespace SessionManager.Sessions.Launcher;
 /// </summary>
 internal static partial class LauncherLog
 {
-    [LoggerMessage(3001, LogLevel.Debug, "Launcher {LauncherPid} listening on {SocketPath} after {StartMs} ms")]
-    public static partial void LauncherStarted(this ILogger logger, int launcherPid, string socketPath, double startMs);
+    [LoggerMessage(3001, LogLevel.Debug, "Launcher {LauncherPid} listening on {SocketPath} after {StartMs} ms (its turn to be spawned came after {SpawnWaitMs} ms)")]
+    public static partial void LauncherStarted(this ILogger logger, int launcherPid, string socketPath, double startMs, double spawnWaitMs);
 
     [LoggerMessage(3002, LogLevel.Error, "Cannot log anyone on: the launcher {LauncherPath} does not exist (it is built with src/launcher, which needs gcc and libpam0g-dev)")]
     public static partial void LauncherMissing(this ILogger logger, string launcherPath);

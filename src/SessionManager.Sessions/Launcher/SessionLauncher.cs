@@ -77,6 +77,7 @@ public sealed class SessionLauncher : IDisposable
             "--stop-timeout-ms", Ms(_options.StopTimeout),
         };
 
+        long queuedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         await _spawnSlots.WaitAsync(ct).ConfigureAwait(false);
         long spawnedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         LauncherProcess process;
@@ -108,7 +109,8 @@ public sealed class SessionLauncher : IDisposable
             }
 
             var socket = await ConnectAsync(socketPath, ct).ConfigureAwait(false);
-            _logger.LauncherStarted(process.Pid, socketPath, System.Diagnostics.Stopwatch.GetElapsedTime(spawnedAt).TotalMilliseconds);
+            _logger.LauncherStarted(process.Pid, socketPath, System.Diagnostics.Stopwatch.GetElapsedTime(spawnedAt).TotalMilliseconds,
+                System.Diagnostics.Stopwatch.GetElapsedTime(queuedAt, spawnedAt).TotalMilliseconds);
             return new LauncherConnection(socket, socketPath, process.Pid, process, _authSlots, _auth, _logger);
         }
         catch (Exception e)
