@@ -21,6 +21,13 @@ namespace SessionManager.Sessions;
 
 public static class SessionsServiceCollectionExtensions
 {
+    /// <summary>
+    /// The start-up preparation of sessions (TLS pair, stale token files, pipe directory). Register
+    /// it before the ICP engine: it must be done before the RDS server can connect.
+    /// </summary>
+    public static IServiceCollection AddSessionsPreparation(this IServiceCollection services) =>
+        services.AddHostedService<SessionsPreparation>();
+
     /// <summary>The session registry, its RDS→SM handlers, the fdsapi side it answers, and the launcher client.</summary>
     /// <param name="configuration">Read for <c>FdsApi:Routing</c>: <c>sessions</c> (default) routes fdsapi
     /// sessionIds through the registry; <c>connection</c> keeps the FreeRDS-era rule that the
@@ -65,7 +72,7 @@ public static class SessionsServiceCollectionExtensions
             services.AddSingleton<ISessionDirectory, RegistrySessionDirectory>();
         }
 
-        services.AddHostedService<TlsPairCreator>();
+        services.AddSingleton<TlsPairCreator>();
         services.AddHostedService<SessionsHostedService>();
         return services;
     }

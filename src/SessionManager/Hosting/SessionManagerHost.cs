@@ -32,6 +32,7 @@ public static class SessionManagerHost
 
         // Order matters for shutdown (reverse order): fdsapi drains its calls first, while the
         // ICP link can still answer them.
+        builder.Services.AddSessionsPreparation();
         builder.Services.AddIcp();
         builder.Services.AddFdsApi();
 
