@@ -28,6 +28,7 @@ await EndAll(rds, [999u]);
 await WaitGone(launcherPath, options.Standin, TimeSpan.FromSeconds(30));
 await Task.Delay(1000);
 long rssBase = ProcFs.RssKb(daemon.Pid);
+await GcDumpAsync("after warm-up");
 daemon.ForgetEvents();
 
 var logons = Enumerable.Range(1, options.Sessions).Select(i => ((uint)i, i)).ToList();
@@ -40,6 +41,7 @@ var ok = answers.Select(a => a.Message.Status == RPCStatus.Success
 await daemon.WaitForEventsAsync(3503, options.Sessions, TimeSpan.FromSeconds(10));
 await Task.Delay(500);
 long rssAfter = ProcFs.RssKb(daemon.Pid);
+await GcDumpAsync($"with {options.Sessions} sessions");
 var launchers = ProcFs.Running(launcherPath);
 long launcherRss = launchers.Sum(ProcFs.RssKb);
 long launcherPss = launchers.Sum(ProcFs.PssKb);
@@ -158,3 +160,21 @@ static async Task<bool> WaitGone(string launcher, string standin, TimeSpan patie
 
     return true;
 }
+
+// With STORM_GCDUMP=<dotnet-gcdump path>: the live managed heap (after a full GC) at the two
+// points the RSS is read, to tell what sessions keep from what the GC has not given back.
+async Task GcDumpAsync(string when)
+{
+    if (Environment.GetEnvironmentVariable("STORM_GCDUMP") is not { Length: > 0 } tool)
+    {
+        return;
+    }
+
+    var info = new ProcessStartInfo(tool, ["report", "-p", daemon.Pid.ToString(inv)]) { RedirectStandardOutput = true };
+    using var report = Process.Start(info)!;
+    string output = await report.StandardOutput.ReadToEndAsync();
+    await report.WaitForExitAsync();
+    Console.WriteLine($"gcdump {when}:");
+    Console.WriteLine(string.Join('\n', output.Split('\n').Take(25)));
+}
+
