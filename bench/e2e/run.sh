@@ -151,7 +151,7 @@ wait_for_line() {
 
 # The load client addresses RDS connections by number (no sessions are logged on here), and the
 # files the daemon creates at start stay in the run's temporary directory.
-daemon_settings=(--FdsApi:Routing=connection --Tls:CertificatePath="$tmp/rds.crt" --Tls:KeyPath="$tmp/rds.key"
+daemon_settings=(--FdsApi:Routing=connection --FdsApi:RequireToken=false --Tls:CertificatePath="$tmp/rds.crt" --Tls:KeyPath="$tmp/rds.key"
   --Sessions:TokenDirectory="$tmp" --Pipes:Directory="$tmp/pipe")
 load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 say "SessionManager end-to-end benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs," \

@@ -39,4 +39,8 @@ public sealed class FdsApiOptions
     /// <summary><c>sessions</c>: an fdsapi sessionId names a session of the registry; <c>connection</c>: it is
     /// the RDS connectionId (FreeRDS-era rule, for rigs without sessions).</summary>
     public string Routing { get; set; } = "sessions";
+
+    /// <summary>Every call but ping, getVersionInfo and logonConnection needs a valid token with the
+    /// permission. false: FreeRDS-era clients (fixed token HUGO) are served unchecked.</summary>
+    public bool RequireToken { get; set; } = true;
 }

@@ -65,6 +65,15 @@ public static class SessionsServiceCollectionExtensions
         services.AddIcpHandler<AuthenticateUserRequest, AuthenticateUserResponse, GreeterHandlers>(MsgType.AuthenticateUser);
         services.AddIcpHandler<EndSessionRequest, EndSessionResponse, GreeterHandlers>(MsgType.EndSession);
 
+        services.AddOptions<Security.TokenOptions>().BindConfiguration(Security.TokenOptions.SectionName);
+        services.AddSingleton<Security.LogonTokens>();
+        services.AddSingleton<Security.PermissionBook>();
+        services.AddSingleton<ITokenService, Security.TokenService>();
+        if (!string.Equals(configuration["FdsApi:RequireToken"], "false", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddSingleton<IFdsApiCallGate, Security.TokenCallGate>();
+        }
+
         // The registry names the sessions: fdsapi routes through it and answers from it.
         if (!string.Equals(configuration["FdsApi:Routing"], "connection", StringComparison.OrdinalIgnoreCase))
         {

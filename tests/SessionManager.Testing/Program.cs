@@ -37,7 +37,7 @@ static int Usage(TextWriter to, int exitCode)
 {
     to.WriteLine("""
         usage: smtest fake-rds [--socket PATH]
-               smtest call [--port N] [--unframed] [--compact] METHOD ARGS...
+               smtest call [--port N] [--unframed] [--compact] [--token T] METHOD ARGS...
                smtest logon [--socket PATH] [--pipes DIR] [--connection N] USER PASSWORD
                  (plays one RDP client connection as the ogon RDS does: PropertyBulk,
                  tcp.keepalive.params, LogonUser, the backend's cookie exchange; then keeps
@@ -48,7 +48,7 @@ static int Usage(TextWriter to, int exitCode)
                  logoffSession SESSION [WAIT] | sendMessage SESSION TITLE TEXT [WAIT]
                  startRemoteControlSession SOURCE TARGET VK MODIFIERS FLAGS
                  stopRemoteControlSession SOURCE TARGET | logonConnection USER PASSWORD [DOMAIN]
-                 enumerateSessions
+                 enumerateSessions | getPermissionForToken | logoffConnection
         exit status: 0 done, 3 the call failed, 64 usage, 69 no session manager listening,
                      75 the session manager refused the connection (an RDS server is connected)
         """);
@@ -174,7 +174,8 @@ static async Task<int> CallAsync(string[] args)
         throw new SmtestException(ExUsage, $"--port: not a port number: '{portText}'");
     }
 
-    var rest = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || args[i - 1] != "--port")).ToArray();
+    var rest = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || args[i - 1] is not ("--port" or "--token"))).ToArray();
+    string token = Option(args, "--token") ?? "";
     if (rest.Length == 0)
     {
         return Usage(Console.Error, ExUsage);
@@ -201,15 +202,17 @@ static async Task<int> CallAsync(string[] args)
         {
             "ping" => await client.ping(I(1)),
             "getVersionInfo" => await client.getVersionInfo(new SessionManager.FdsApi.Generated.TVersion { VersionMajor = 1, VersionMinor = 1 }),
-            "virtualChannelOpen" => await client.virtualChannelOpen("", I(1), rest[2], B(3), rest.Length > 4 ? I(4) : 0),
-            "virtualChannelClose" => await client.virtualChannelClose("", I(1), rest[2], I(3)),
-            "disconnectSession" => await client.disconnectSession("", I(1), B(2)),
-            "logoffSession" => await client.logoffSession("", I(1), B(2)),
-            "sendMessage" => await client.sendMessage("", I(1), rest[2], rest[3], 0, 0, B(4)),
-            "startRemoteControlSession" => await client.startRemoteControlSession("", I(1), I(2), (sbyte)I(3), (short)I(4), I(5)),
-            "stopRemoteControlSession" => await client.stopRemoteControlSession("", I(1), I(2)),
+            "getPermissionForToken" => await client.getPermissionForToken(token),
+            "logoffConnection" => await client.logoffConnection(token),
+            "virtualChannelOpen" => await client.virtualChannelOpen(token, I(1), rest[2], B(3), rest.Length > 4 ? I(4) : 0),
+            "virtualChannelClose" => await client.virtualChannelClose(token, I(1), rest[2], I(3)),
+            "disconnectSession" => await client.disconnectSession(token, I(1), B(2)),
+            "logoffSession" => await client.logoffSession(token, I(1), B(2)),
+            "sendMessage" => await client.sendMessage(token, I(1), rest[2], rest[3], 0, 0, B(4)),
+            "startRemoteControlSession" => await client.startRemoteControlSession(token, I(1), I(2), (sbyte)I(3), (short)I(4), I(5)),
+            "stopRemoteControlSession" => await client.stopRemoteControlSession(token, I(1), I(2)),
             "logonConnection" => await client.logonConnection(rest[1], rest[2], rest.Length > 3 ? rest[3] : ""),
-            "enumerateSessions" => await client.enumerateSessions("", 1),
+            "enumerateSessions" => await client.enumerateSessions(token, 1),
             _ => null!,
         };
         if (result is null)

@@ -199,14 +199,14 @@ public class CauseRevealingProtocolTests
     }
 
     [Fact]
-    public async Task Logon_reveals_that_it_is_not_available_yet()
+    public async Task Logon_without_a_token_service_reveals_that_it_is_not_available()
     {
         var ex = await Assert.ThrowsAsync<TApplicationException>(() => CallAsync(
             c => c.send_logonConnection("alice", "secret", "EXAMPLE"),
             c => c.recv_logonConnection()));
 
         Assert.Equal(TApplicationException.ExceptionType.InternalError, ex.Type);
-        Assert.Contains("not available yet", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("logonConnection is not available: this daemon runs without a token service", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

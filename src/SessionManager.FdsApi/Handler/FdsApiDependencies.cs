@@ -5,7 +5,7 @@ using SessionManager.Icp;
 namespace SessionManager.FdsApi.Handler;
 
 /// <summary>What every connection's <see cref="FdsApiHandler"/> shares (one instance for the daemon).</summary>
-public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, IFdsApiCallGate gate, InFlightCalls inFlight, FdsApiLogLimits logLimits, ILogger<FdsApiHandler> logger, ISessionDirectory? directory = null)
+public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, IFdsApiCallGate gate, InFlightCalls inFlight, FdsApiLogLimits logLimits, ILogger<FdsApiHandler> logger, ISessionDirectory? directory = null, ITokenService? tokens = null)
 {
     public RdsClient Rds { get; } = rds;
 
@@ -22,4 +22,7 @@ public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, I
 
     /// <summary>The session registry's side of the API; null when the daemon runs without one.</summary>
     public ISessionDirectory? Directory { get; } = directory;
+
+    /// <summary>Logon tokens (logonConnection and friends); null when the daemon runs without.</summary>
+    public ITokenService? Tokens { get; } = tokens;
 }

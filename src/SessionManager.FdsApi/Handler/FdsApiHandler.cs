@@ -22,8 +22,15 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
     private readonly CallFailureSlot _failures;
     private readonly ILogger _logger;
 
-    internal FdsApiHandler(FdsApiDependencies deps, CallFailureSlot failures)
+    private readonly string _clientAddress;
+
+    // Calls on one connection are sequential (one handler per connection): the admission of the
+    // call in progress, for its routing (WTS_CURRENT_SESSION resolved by the gate).
+    private FdsApiAdmission _lastAdmission;
+
+    internal FdsApiHandler(FdsApiDependencies deps, CallFailureSlot failures, string clientAddress = "")
     {
+        _clientAddress = clientAddress;
         _deps = deps;
         _failures = failures;
         _logger = deps.Logger;
@@ -42,15 +49,45 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         return input;
     }
 
-    // Backed by the session registry, which comes with a later issue.
-    public Task<TReturnLogonConnection> logonConnection(string? username, string? password, string? domain, CancellationToken cancellationToken = default) =>
-        NotAvailableAsync<TReturnLogonConnection>(new FdsApiCall(nameof(logonConnection), null), cancellationToken);
+    public async Task<TReturnLogonConnection> logonConnection(string? username, string? password, string? domain, CancellationToken cancellationToken = default)
+    {
+        var call = new FdsApiCall(nameof(logonConnection), null);
+        if (_deps.Tokens is not { } tokens)
+        {
+            return await NotAvailableAsync<TReturnLogonConnection>(call, cancellationToken);
+        }
 
-    public Task<int> getPermissionForToken(string? authToken, CancellationToken cancellationToken = default) =>
-        NotAvailableAsync<int>(new FdsApiCall(nameof(getPermissionForToken), authToken), cancellationToken);
+        if (!await AdmitAsync(call, cancellationToken))
+        {
+            return new TReturnLogonConnection { Success = false, AuthToken = "" };
+        }
 
-    public Task<bool> logoffConnection(string? authToken, CancellationToken cancellationToken = default) =>
-        NotAvailableAsync<bool>(new FdsApiCall(nameof(logoffConnection), authToken), cancellationToken);
+        // Never logged: the password (not even its length) and the token issued.
+        string? token = await tokens.LogonAsync(username ?? "", password ?? "", _clientAddress, cancellationToken);
+        return new TReturnLogonConnection { Success = token is not null, AuthToken = token ?? "" };
+    }
+
+    public async Task<int> getPermissionForToken(string? authToken, CancellationToken cancellationToken = default)
+    {
+        var call = new FdsApiCall(nameof(getPermissionForToken), authToken);
+        if (_deps.Tokens is not { } tokens)
+        {
+            return await NotAvailableAsync<int>(call, cancellationToken);
+        }
+
+        return await AdmitAsync(call, cancellationToken) ? tokens.PermissionsOf(authToken) : 0;
+    }
+
+    public async Task<bool> logoffConnection(string? authToken, CancellationToken cancellationToken = default)
+    {
+        var call = new FdsApiCall(nameof(logoffConnection), authToken);
+        if (_deps.Tokens is not { } tokens)
+        {
+            return await NotAvailableAsync<bool>(call, cancellationToken);
+        }
+
+        return await AdmitAsync(call, cancellationToken) && tokens.Revoke(authToken);
+    }
 
     public async Task<TReturnEnumerateSession> enumerateSessions(string? authToken, int Version, CancellationToken cancellationToken = default)
     {
@@ -65,7 +102,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
             return new TReturnEnumerateSession { ReturnValue = false, SessionInfoList = [] };
         }
 
-        return new TReturnEnumerateSession { ReturnValue = true, SessionInfoList = [.. directory.Enumerate()] };
+        return new TReturnEnumerateSession { ReturnValue = true, SessionInfoList = [.. directory.Enumerate().Where(s => _deps.Gate.MaySee(authToken, s.SessionId))] };
     }
 
     public async Task<TReturnQuerySessionInformation> querySessionInformation(string? authToken, int sessionId, int infoClass, CancellationToken cancellationToken = default)
@@ -89,7 +126,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         await AdmitAsync(call, cancellationToken);
         _logger.NotAvailable(call.Method);
         var failure = new TApplicationException(TApplicationException.ExceptionType.InternalError,
-            $"{call.Method} is not available yet: this session manager has no session registry");
+            $"{call.Method} is not available: this daemon runs without {(call.Method.Contains("ession", StringComparison.Ordinal) ? "the session registry's routing (FdsApi:Routing=connection)" : "a token service")}");
         _failures.Set(failure);
         throw failure;
     }
@@ -98,6 +135,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
     private async ValueTask<bool> AdmitAsync(FdsApiCall call, CancellationToken cancellationToken)
     {
         var admission = await _deps.Gate.AdmitAsync(call, cancellationToken);
+        _lastAdmission = admission;
         if (!admission.Allowed)
         {
             _logger.CallDenied(call.Method, call.SessionId, admission.DenialReason ?? "no reason given");
@@ -118,10 +156,11 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
             return SessionRoute.None("denied");
         }
 
-        var route = await _deps.Routing.RouteAsync(call.SessionId ?? 0, cancellationToken);
+        int sessionId = _lastAdmission.SessionId ?? call.SessionId ?? 0;
+        var route = await _deps.Routing.RouteAsync(sessionId, cancellationToken);
         if (!route.Found)
         {
-            _logger.NoRoute(call.Method, call.SessionId ?? 0, route.NoRouteReason ?? "unknown session");
+            _logger.NoRoute(call.Method, sessionId, route.NoRouteReason ?? "unknown session");
         }
 
         return route;

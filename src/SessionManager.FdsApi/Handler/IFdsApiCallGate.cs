@@ -8,6 +8,9 @@ namespace SessionManager.FdsApi.Handler;
 public interface IFdsApiCallGate
 {
     ValueTask<FdsApiAdmission> AdmitAsync(FdsApiCall fdsApiCall, CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="authToken"/> may see <paramref name="sessionId"/> (enumerateSessions lists only those).</summary>
+    bool MaySee(string? authToken, int sessionId) => true;
 }
 
 /// <summary>
@@ -18,11 +21,14 @@ public interface IFdsApiCallGate
 public readonly record struct FdsApiCall(string Method, string? AuthToken, int? SessionId = null, int? TargetSessionId = null);
 
 /// <summary>The gate's answer: go on, or not and why (the reason is logged, never sent).</summary>
-public readonly record struct FdsApiAdmission(bool Allowed, string? DenialReason)
+/// <param name="SessionId">When the call named WTS_CURRENT_SESSION (-1): the token's own session, which the call then acts on.</param>
+public readonly record struct FdsApiAdmission(bool Allowed, string? DenialReason, int? SessionId = null)
 {
     public static FdsApiAdmission Allow { get; } = new(true, null);
 
     public static FdsApiAdmission Deny(string reason) => new(false, reason);
+
+    public static FdsApiAdmission AllowAs(int sessionId) => new(true, null, sessionId);
 }
 
 /// <summary>Lets every call through: tokens are not checked yet (a later issue brings them).</summary>

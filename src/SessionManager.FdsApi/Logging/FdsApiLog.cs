@@ -48,7 +48,7 @@ internal static partial class FdsApiLog
     [LoggerMessage(2014, LogLevel.Error, "fdsapi accept loop failed")]
     public static partial void AcceptFailed(this ILogger logger, Exception exception);
 
-    [LoggerMessage(2015, LogLevel.Information, "{Method} called: not available yet (needs the session registry)")]
+    [LoggerMessage(2015, LogLevel.Information, "{Method} called: not available in this configuration")]
     public static partial void NotAvailable(this ILogger logger, string method);
 
     [LoggerMessage(2016, LogLevel.Warning, "Suppressed {Suppressed} similar messages ({EventName}): at most {LinesPerInterval} per {IntervalMs} ms are logged")]
@@ -65,4 +65,7 @@ internal static partial class FdsApiLog
 
     [LoggerMessage(2020, LogLevel.Debug, "fdsapi client {Client} closed: the session manager is shutting down")]
     public static partial void ClosedAtShutdown(this ILogger logger, EndPoint? client);
+
+    [LoggerMessage(2021, LogLevel.Warning, "FdsApi:RequireToken is false: tokens are not checked, any local process may act on any session")]
+    public static partial void TokensNotChecked(this ILogger logger);
 }

@@ -126,7 +126,7 @@ internal sealed class FdsApiConnection(
         // message ahead, where the stream could not tell that it has begun.
         TProtocol protocol = format.IsCompact() ? new TCompactProtocol(transport) : new TBinaryProtocol(transport);
         var failures = new CallFailureSlot();
-        var handler = new AbandonableCalls(new FdsApiHandler(deps, failures), abandonCalls);
+        var handler = new AbandonableCalls(new FdsApiHandler(deps, failures, (_client as System.Net.IPEndPoint)?.Address.ToString() ?? ""), abandonCalls);
         var processor = new fdsapi.AsyncProcessor(handler, NullLogger<fdsapi.AsyncProcessor>.Instance);
         var output = new CauseRevealingProtocol(protocol, failures);
 

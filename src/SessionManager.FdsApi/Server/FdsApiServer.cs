@@ -49,6 +49,11 @@ public sealed class FdsApiServer : BackgroundService
     {
         _listener = Bind();
         _logger.Listening(_listener.LocalEndPoint!);
+        if (!_options.RequireToken)
+        {
+            _logger.TokensNotChecked();
+        }
+
         return base.StartAsync(cancellationToken);
     }
 

@@ -147,7 +147,7 @@ public sealed partial class SessionService
         }
 
         var session = await StartSessionAsync(account.UserName, null, isGreeter: false, policy, policy.Backend, client, rds,
-            (launch, ct) => attempt.StartBackendAsync(launch, ct), account.Uid, account.Gid, budget);
+            (launch, ct) => attempt.StartBackendAsync(launch, ct), account.Uid, account.Gid, budget, account.Groups);
         await commit(session, false);
         return session;
     }
@@ -185,7 +185,7 @@ public sealed partial class SessionService
 
     /// <summary>Creates the session, its token file and its backend, and waits for the endpoint; on any failure nothing is left.</summary>
     private async Task<Session> StartSessionAsync(string user, string? typedUser, bool isGreeter, SessionPolicy policy, string backendName, ClientInfo client, PeerCredentials rds,
-        Func<BackendLaunch, CancellationToken, Task<IBackendProcess>> start, uint? uid, uint? gid, CancellationToken budget)
+        Func<BackendLaunch, CancellationToken, Task<IBackendProcess>> start, uint? uid, uint? gid, CancellationToken budget, IReadOnlyList<string>? groups = null)
     {
         BackendOptions backend;
         try
@@ -201,7 +201,10 @@ public sealed partial class SessionService
         Session session;
         try
         {
-            session = _registry.Create(new NewSession(user, typedUser, isGreeter, backendName, id => new Placeholders(id, "", "", display, 0, 0, 0, user).Fill(backend.Endpoint), display, client), policy);
+            session = _registry.Create(new NewSession(user, typedUser, isGreeter, backendName, id => new Placeholders(id, "", "", display, 0, 0, 0, user).Fill(backend.Endpoint), display, client)
+            {
+                Groups = groups ?? [],
+            }, policy);
         }
         catch (SessionLimitException ex)
         {
@@ -216,7 +219,8 @@ public sealed partial class SessionService
         try
         {
             // Greeters keep a root-owned token file, as ogon: their account is not the user's.
-            _registry.SetTokenFile(session, _tokens.Create(session.Id, SessionRegistry.NewSecret(32), isGreeter ? 0 : uid ?? 0, isGreeter ? 0 : gid ?? 0));
+            string token = SessionRegistry.NewSecret(32);
+            _registry.SetTokenFile(session, _tokens.Create(session.Id, token, isGreeter ? 0 : uid ?? 0, isGreeter ? 0 : gid ?? 0), token);
             _backends.RemoveStaleEndpoint(session.Record);
             var launch = _backends.LaunchFor(session.Record, backend, user, rds.Uid, rds.Pid, client);
             long startAt = System.Diagnostics.Stopwatch.GetTimestamp();

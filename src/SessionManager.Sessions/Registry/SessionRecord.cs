@@ -18,6 +18,9 @@ public sealed record SessionRecord
 
     public required bool IsGreeter { get; init; }
 
+    /// <summary>The user's groups as PAM's account gave them (permission levels are per group).</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
     /// <summary>The <c>Backends:&lt;name&gt;</c> it runs.</summary>
     public required string Backend { get; init; }
 

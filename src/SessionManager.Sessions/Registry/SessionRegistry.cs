@@ -21,6 +21,7 @@ public sealed partial class SessionRegistry
     private readonly Dictionary<uint, ConnectionEntry> _connections = [];
     private readonly TimeProvider _time;
     private readonly ILogger<SessionRegistry> _logger;
+    private readonly Security.SecretIndex<int> _sessionTokens = new();
     private int _lastId = 1;
 
     public SessionRegistry(SessionEventHub events, TimeProvider time, ILogger<SessionRegistry> logger)
@@ -157,6 +158,7 @@ public sealed partial class SessionRegistry
                 BackendCookie = NewSecret(43),
                 OgonCookie = NewSecret(43),
                 Display = spec.Display,
+                Groups = spec.Groups,
                 MaxWidth = policy.MaxWidth,
                 MaxHeight = policy.MaxHeight,
                 CreatedAt = _time.GetUtcNow(),
@@ -185,13 +187,18 @@ public sealed partial class SessionRegistry
         SessionBackendStarted(_logger, session.Id, session.Record.User, session.Record.Backend, backend.Pid);
     }
 
-    internal void SetTokenFile(Session session, string path)
+    internal void SetTokenFile(Session session, string path, string token)
     {
         lock (_sync)
         {
             session.TokenFilePath = path;
         }
+
+        _sessionTokens.Add(token, session.Id);
     }
+
+    /// <summary>The session whose token file holds <paramref name="token"/> (compared in fixed time).</summary>
+    public SessionRecord? FindByToken(string? token) => _sessionTokens.TryGet(token, out int id) ? Find(id) : null;
 
     internal Session? Get(int sessionId)
     {
@@ -334,6 +341,9 @@ public sealed partial class SessionRegistry
             session.Record = session.Record with { State = SessionState.Down };
         }
 
+        int ended = session.Id;
+        _sessionTokens.RemoveWhere(id => id == ended);
+
         SessionEnded(_logger, session.Id, session.Record.User, reason);
         Events.Publish(new SessionEvent(SessionEventKind.Ended, session.Record, reason));
         return (session.Record, session.Backend, session.TokenFilePath);
@@ -424,4 +434,8 @@ public sealed partial class SessionRegistry
 }
 
 /// <summary>What a new session is made of (before it has an id).</summary>
-internal sealed record NewSession(string? User, string? TypedUser, bool IsGreeter, string Backend, Func<int, string> PipeName, int? Display, ClientInfo Client);
+internal sealed record NewSession(string? User, string? TypedUser, bool IsGreeter, string Backend, Func<int, string> PipeName, int? Display, ClientInfo Client)
+{
+    /// <summary>The user's groups (permission levels are configured per group); none for a greeter.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+}

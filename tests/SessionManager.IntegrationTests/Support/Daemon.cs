@@ -56,6 +56,8 @@ public sealed class Daemon : IAsyncDisposable
             "--Serilog:MinimumLevel:Default=Debug",
             // Bridge tests address RDS connections directly; session tests set FdsApi:Routing=sessions.
             "--FdsApi:Routing=connection",
+            // Most tests are about other things than tokens; the token tests turn it back on.
+            "--FdsApi:RequireToken=false",
             $"--Sessions:TokenDirectory={directory.FullName}",
             $"--Tls:CertificatePath={Path.Combine(directory.FullName, "rds.crt")}",
             $"--Tls:KeyPath={Path.Combine(directory.FullName, "rds.key")}",

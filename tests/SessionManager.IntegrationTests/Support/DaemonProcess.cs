@@ -38,6 +38,7 @@ public sealed class DaemonProcess : IDisposable
         // a test's own arguments come after these and win.
         var scratch = Directory.CreateTempSubdirectory("sm-proc-").FullName;
         info.ArgumentList.Add("--FdsApi:Routing=connection");
+        info.ArgumentList.Add("--FdsApi:RequireToken=false");
         info.ArgumentList.Add($"--Sessions:TokenDirectory={scratch}");
         info.ArgumentList.Add($"--Tls:CertificatePath={Path.Combine(scratch, "rds.crt")}");
         info.ArgumentList.Add($"--Tls:KeyPath={Path.Combine(scratch, "rds.key")}");

@@ -1,0 +1,65 @@
+using SessionManager.FdsApi.Handler;
+using SessionManager.IntegrationTests.Support;
+
+namespace SessionManager.IntegrationTests;
+
+/// <summary>
+/// Tokens on the wire, through a real Thrift client: the session token of the token file, logon
+/// tokens from logonConnection (real PAM), permission levels, and negative answers when denied.
+/// </summary>
+[Collection(SessionTestGroup.Name)]
+public sealed class SessionTokenTests
+{
+    [RootFact]
+    public async Task A_session_token_acts_on_its_own_session_and_a_guest_on_no_other()
+    {
+        await using var rig = await SessionRig.StartAsync("FdsApi:RequireToken=true");
+        Assert.True((await rig.LogonAsync(1, "smtest1", SessionRig.Password1)).Succeeded);
+        Assert.True((await rig.LogonAsync(2, "smtest2", SessionRig.Password2)).Succeeded);
+        string token1 = (await File.ReadAllLinesAsync(Path.Combine(rig.Daemon.DataDirectory, "ogon.session.2")))[0];
+        using var client = await rig.Daemon.ClientAsync();
+
+        Assert.Equal("vc:1:rdpdr", (await client.virtualChannelOpen(token1, 2, "rdpdr", false, 0)).PipeName);
+        Assert.Equal("vc:1:cliprdr", (await client.virtualChannelOpen(token1, TokenCallGateCurrentSession, "cliprdr", false, 0)).PipeName);
+        Assert.Equal("", (await client.virtualChannelOpen(token1, 3, "rdpdr", false, 0)).PipeName);
+        Assert.Equal("", (await client.virtualChannelOpen("", 2, "rdpdr", false, 0)).PipeName);
+        Assert.False(await client.disconnectSession("wrong", 2, true));
+        Assert.Equal(PermissionFlags.Guest, await client.getPermissionForToken(token1));
+        Assert.Equal(0, await client.getPermissionForToken("wrong"));
+
+        var listed = await client.enumerateSessions(token1, 1);
+        Assert.Equal([2], listed.SessionInfoList!.Select(s => s.SessionId));
+        var denied = await rig.Daemon.Logs.WaitForAsync("CallDenied");
+        Assert.DoesNotContain(rig.Daemon.Logs.Events, e => e.RenderMessage().Contains(token1, StringComparison.Ordinal));
+        Assert.NotNull(denied);
+    }
+
+    [RootFact]
+    public async Task A_logon_token_from_logonConnection_reaches_the_users_sessions_until_it_is_revoked()
+    {
+        await using var rig = await SessionRig.StartAsync("FdsApi:RequireToken=true", "Policies:Users:smtest1:Permissions:Level=USER");
+        Assert.True((await rig.LogonAsync(1, "smtest1", SessionRig.Password1)).Succeeded);
+        Assert.True((await rig.LogonAsync(2, "smtest2", SessionRig.Password2)).Succeeded);
+        using var client = await rig.Daemon.ClientAsync();
+
+        var wrong = await client.logonConnection("smtest1", "nope", "");
+        var logon = await client.logonConnection("smtest1", SessionRig.Password1, "");
+
+        Assert.False(wrong.Success);
+        Assert.Equal("", wrong.AuthToken);
+        Assert.True(logon.Success);
+        Assert.True(logon.AuthToken!.Length >= 32);
+        Assert.Equal(PermissionFlags.User, await client.getPermissionForToken(logon.AuthToken));
+        Assert.Equal("vc:1:rdpdr", (await client.virtualChannelOpen(logon.AuthToken, 2, "rdpdr", false, 0)).PipeName);
+        Assert.Equal("", (await client.virtualChannelOpen(logon.AuthToken, 3, "rdpdr", false, 0)).PipeName); // USER has no VIRTUAL_CHANNEL
+        Assert.Equal([2, 3], (await client.enumerateSessions(logon.AuthToken, 1)).SessionInfoList!.Select(s => s.SessionId).Order()); // USER has QUERY_INFORMATION
+
+        Assert.True(await client.logoffConnection(logon.AuthToken));
+        Assert.Equal(0, await client.getPermissionForToken(logon.AuthToken));
+        Assert.Equal("", (await client.virtualChannelOpen(logon.AuthToken, 2, "rdpdr", false, 0)).PipeName);
+        Assert.DoesNotContain(rig.Daemon.Logs.Events, e => e.RenderMessage().Contains(logon.AuthToken, StringComparison.Ordinal) || e.RenderMessage().Contains(SessionRig.Password1, StringComparison.Ordinal));
+    }
+
+    /// <summary>WTS_CURRENT_SESSION as a Thrift i32.</summary>
+    private const int TokenCallGateCurrentSession = -1;
+}
