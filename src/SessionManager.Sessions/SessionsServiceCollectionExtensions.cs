@@ -67,6 +67,9 @@ public static class SessionsServiceCollectionExtensions
 
         services.AddOptions<Security.TokenOptions>().BindConfiguration(Security.TokenOptions.SectionName);
         services.AddSingleton<Security.LogonTokens>();
+        services.AddOptions<Security.AuthThrottleOptions>().BindConfiguration("Auth").ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Security.AuthThrottleOptions>, Security.AuthThrottleOptionsValidator>();
+        services.AddSingleton<Security.AuthThrottle>();
         services.AddSingleton<Security.PermissionBook>();
         services.AddSingleton<ITokenService, Security.TokenService>();
         if (!string.Equals(configuration["FdsApi:RequireToken"], "false", StringComparison.OrdinalIgnoreCase))

@@ -42,6 +42,11 @@ public sealed partial class SessionService
 
         using var budget = new CancellationTokenSource(_options.LogonBudget, _time);
         var client = greeter.Record.Client;
+        if (!_throttle.MayTry(user, client.Address, "AuthenticateUser", out _))
+        {
+            return AuthenticateUserResponse.Types.AUTH_STATUS.AuthBadCredentials;
+        }
+
         ILogonAttempt attempt;
         try
         {
@@ -49,6 +54,7 @@ public sealed partial class SessionService
         }
         catch (AuthenticationFailedException ex)
         {
+            _throttle.Failed(user, client.Address, "AuthenticateUser", ex.Message);
             LogonOutcome(_logger, "rejected", user, client.Address, connectionId, $"greeter of session {sessionId}: {ex.Message}");
             return AuthenticateUserResponse.Types.AUTH_STATUS.AuthBadCredentials;
         }

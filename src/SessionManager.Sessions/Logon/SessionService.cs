@@ -30,10 +30,12 @@ public sealed partial class SessionService
     private readonly TimeProvider _time;
     private readonly ILogger<SessionService> _logger;
     private readonly UserGate _users = new();
+    private readonly Security.AuthThrottle _throttle;
 
     public SessionService(SessionRegistry registry, ISessionLauncher launcher, BackendStarter backends, DisplayAllocator displays, SessionTokenFiles tokens,
-        PolicyBook policies, RdsClient rds, IOptions<SessionsOptions> options, TimeProvider time, ILogger<SessionService> logger)
+        PolicyBook policies, RdsClient rds, IOptions<SessionsOptions> options, TimeProvider time, ILogger<SessionService> logger, Security.AuthThrottle throttle)
     {
+        _throttle = throttle;
         _registry = registry;
         _launcher = launcher;
         _backends = backends;
@@ -90,6 +92,12 @@ public sealed partial class SessionService
             return await GreeterAsync(request, "no credentials", budget);
         }
 
+        if (!_throttle.MayTry(request.User, request.Client.Address, "LogonUser", out string throttled))
+        {
+            // Answered as a failed authentication, without asking PAM.
+            return await GreeterAsync(request, throttled, budget);
+        }
+
         ILogonAttempt attempt;
         try
         {
@@ -97,6 +105,7 @@ public sealed partial class SessionService
         }
         catch (AuthenticationFailedException ex)
         {
+            _throttle.Failed(request.User, request.Client.Address, "LogonUser", ex.Message);
             LogonOutcome(_logger, "rejected", request.User, request.Client.Address, request.ConnectionId, ex.Message);
             return await GreeterAsync(request, ex.Message, budget);
         }

@@ -9,11 +9,11 @@ namespace SessionManager.Sessions.Security;
 /// logonConnection, getPermissionForToken, logoffConnection: PAM through a launcher (outside
 /// the daemon, as a logon), a logon token issued on success.
 /// </summary>
-public sealed partial class TokenService(ISessionLauncher launcher, LogonTokens tokens, PermissionBook permissions, SessionRegistry registry, ILogger<TokenService> logger) : ITokenService
+public sealed partial class TokenService(ISessionLauncher launcher, LogonTokens tokens, PermissionBook permissions, SessionRegistry registry, AuthThrottle throttle, ILogger<TokenService> logger) : ITokenService
 {
     public async Task<string?> LogonAsync(string user, string password, string clientAddress, CancellationToken cancellationToken)
     {
-        if (user.Length == 0)
+        if (user.Length == 0 || !throttle.MayTry(user, clientAddress, "logonConnection", out _))
         {
             return null;
         }
@@ -26,7 +26,12 @@ public sealed partial class TokenService(ISessionLauncher launcher, LogonTokens 
             LogTokenIssued(logger, account.UserName, clientAddress);
             return tokens.Issue(account.UserName, account.Groups);
         }
-        catch (Exception ex) when (ex is AuthenticationFailedException or LauncherUnavailableException)
+        catch (AuthenticationFailedException ex)
+        {
+            throttle.Failed(user, clientAddress, "logonConnection", ex.Message);
+            return null;
+        }
+        catch (LauncherUnavailableException ex)
         {
             LogTokenRefused(logger, user, clientAddress, ex.Message);
             return null;

@@ -61,6 +61,8 @@ public static class ConfigurationKeys
         new("Auth:PamService", "sessionmanager", "the PAM service of logons (/etc/pam.d/sessionmanager, shipped in deploy/pam.d)"),
         new("Auth:Timeout", "00:00:05", "a PAM conversation still running after this is killed (its launcher's whole process group)"),
         new("Auth:MaxConcurrent", "16", "authentications running at once; more wait"),
+        new("Auth:MaxFailures", "5", "failed authentications (RDP logons, the greeter's login, logonConnection) per user and per client address within the window; past them PAM is not asked until the window passes"),
+        new("Auth:FailureWindow", "00:01:00", "the window of Auth:MaxFailures"),
         new("Launcher:Path", "", "the per-session launcher; empty: sm-launcher beside the daemon"),
         new("Launcher:StateDirectory", "/run/sessionmanager", "root-only directory of the launchers' control sockets"),
         new("Launcher:StartTimeout", "00:00:10", "how long a launcher may take to be ready"),
