@@ -212,6 +212,16 @@ public sealed class IcpLinkTests
         Assert.NotNull(suppressed);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("0.0.0.0", true)]
+    public async Task Listening_beyond_loopback_without_TLS_is_warned_about(string address, bool warned)
+    {
+        await using var daemon = await Daemon.StartAsync($"FdsApi:Address={address}");
+
+        Assert.Equal(warned, daemon.Logs.WithEventName("ClearTextBeyondLoopback").Any());
+    }
+
     [Fact]
     public async Task Stopping_cleanly_logs_no_error()
     {

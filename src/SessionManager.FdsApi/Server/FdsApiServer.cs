@@ -54,6 +54,13 @@ public sealed class FdsApiServer : BackgroundService
             _logger.TokensNotChecked();
         }
 
+        // This port has no TLS yet: off loopback, tokens and logonConnection's passwords would
+        // cross the network in clear.
+        if (IPAddress.TryParse(_options.Address, out var bound) && !IPAddress.IsLoopback(bound))
+        {
+            _logger.ClearTextBeyondLoopback(_options.Address);
+        }
+
         return base.StartAsync(cancellationToken);
     }
 
