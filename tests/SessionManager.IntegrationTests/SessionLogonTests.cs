@@ -267,4 +267,28 @@ public sealed class SessionLogonTests
         Assert.Equal(AuthenticateUserResponse.Types.AUTH_STATUS.AuthWrongSessionState, AuthenticateUserResponse.Parser.ParseFrom(unknown.Payload).AuthStatus);
         Assert.Single(rig.Daemon.Sessions.All());
     }
+
+    [RootFact]
+    public async Task A_disconnect_that_arrives_during_the_logon_is_answered_after_it_and_leaves_the_session_disconnected()
+    {
+        // pam_unix takes a moment: the RDS's DisconnectUserSession (the client gave up) is sent
+        // while the LogonUser is still being worked on.
+        await using var rig = await SessionRig.StartAsync();
+        var logon = rig.Rds.RequestTaggedAsync((uint)MsgType.LogonUser, new LogonUserRequest
+        {
+            ConnectionId = 4, Username = "smtest1", Password = SessionRig.Password1, Domain = "", Width = 1024, Height = 768, ColorDepth = 32,
+            ClientHostName = "pc1", ClientAddress = "192.0.2.10", ClientBuildNumber = 0, ClientProductId = 1, ClientHardwareId = 0, ClientProtocolType = 2,
+        }, Patience);
+        await Wait.UntilAsync(() => rig.Daemon.Logs.WithEventName("LauncherStarted").Any(), "the logon is under way");
+        var disconnect = rig.Rds.RequestTaggedAsync((uint)MsgType.DisconnectUserSession, new DisconnectUserSessionRequest { ConnectionId = 4 }, Patience);
+
+        var logonAnswer = await logon;
+        var disconnectAnswer = await disconnect;
+
+        Assert.Equal(RPCStatus.Success, logonAnswer.Status);
+        Assert.True(DisconnectUserSessionResponse.Parser.ParseFrom(disconnectAnswer.Payload).Disconnected);
+        var session = rig.Daemon.Sessions.Find(2)!;
+        Assert.Equal((SessionState.Disconnected, (uint?)null), (session.State, session.ConnectionId));
+        Assert.Empty(rig.Rds.UnmatchedResponses);
+    }
 }

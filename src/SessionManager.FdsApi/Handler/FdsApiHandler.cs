@@ -24,9 +24,6 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
 
     private readonly string _clientAddress;
 
-    // Calls on one connection are sequential (one handler per connection): the admission of the
-    // call in progress, for its routing (WTS_CURRENT_SESSION resolved by the gate).
-    private FdsApiAdmission _lastAdmission;
 
     internal FdsApiHandler(FdsApiDependencies deps, CallFailureSlot failures, string clientAddress = "")
     {
@@ -54,7 +51,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         var call = new FdsApiCall(nameof(logonConnection), null);
         if (_deps.Tokens is not { } tokens)
         {
-            return await NotAvailableAsync<TReturnLogonConnection>(call, cancellationToken);
+            return await NotAvailableAsync<TReturnLogonConnection>(call, NoTokenService, cancellationToken);
         }
 
         if (!await AdmitAsync(call, cancellationToken))
@@ -72,7 +69,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         var call = new FdsApiCall(nameof(getPermissionForToken), authToken);
         if (_deps.Tokens is not { } tokens)
         {
-            return await NotAvailableAsync<int>(call, cancellationToken);
+            return await NotAvailableAsync<int>(call, NoTokenService, cancellationToken);
         }
 
         return await AdmitAsync(call, cancellationToken) ? tokens.PermissionsOf(authToken) : 0;
@@ -83,7 +80,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         var call = new FdsApiCall(nameof(logoffConnection), authToken);
         if (_deps.Tokens is not { } tokens)
         {
-            return await NotAvailableAsync<bool>(call, cancellationToken);
+            return await NotAvailableAsync<bool>(call, NoTokenService, cancellationToken);
         }
 
         return await AdmitAsync(call, cancellationToken) && tokens.Revoke(authToken);
@@ -94,7 +91,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         var call = new FdsApiCall(nameof(enumerateSessions), authToken);
         if (_deps.Directory is not { } directory)
         {
-            return await NotAvailableAsync<TReturnEnumerateSession>(call, cancellationToken);
+            return await NotAvailableAsync<TReturnEnumerateSession>(call, NoRegistryRouting, cancellationToken);
         }
 
         if (!await AdmitAsync(call, cancellationToken))
@@ -110,7 +107,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         var call = new FdsApiCall(nameof(querySessionInformation), authToken, sessionId);
         if (_deps.Directory is not { } directory)
         {
-            return await NotAvailableAsync<TReturnQuerySessionInformation>(call, cancellationToken);
+            return await NotAvailableAsync<TReturnQuerySessionInformation>(call, NoRegistryRouting, cancellationToken);
         }
 
         if (!await AdmitAsync(call, cancellationToken))
@@ -121,27 +118,33 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         return directory.Query(sessionId, infoClass);
     }
 
-    private async Task<T> NotAvailableAsync<T>(FdsApiCall call, CancellationToken cancellationToken)
+    private const string NoTokenService = "a token service";
+    private const string NoRegistryRouting = "the session registry's routing (FdsApi:Routing=connection)";
+
+    /// <param name="missing">What the daemon runs without, for the client's error text.</param>
+    private async Task<T> NotAvailableAsync<T>(FdsApiCall call, string missing, CancellationToken cancellationToken)
     {
         await AdmitAsync(call, cancellationToken);
         _logger.NotAvailable(call.Method);
         var failure = new TApplicationException(TApplicationException.ExceptionType.InternalError,
-            $"{call.Method} is not available: this daemon runs without {(call.Method.Contains("ession", StringComparison.Ordinal) ? "the session registry's routing (FdsApi:Routing=connection)" : "a token service")}");
+            $"{call.Method} is not available: this daemon runs without {missing}");
         _failures.Set(failure);
         throw failure;
     }
 
     /// <summary>The check point: true if the gate lets the call through (a denial is logged).</summary>
-    private async ValueTask<bool> AdmitAsync(FdsApiCall call, CancellationToken cancellationToken)
+    private async ValueTask<bool> AdmitAsync(FdsApiCall call, CancellationToken cancellationToken) =>
+        (await CheckAsync(call, cancellationToken)).Allowed;
+
+    private async ValueTask<FdsApiAdmission> CheckAsync(FdsApiCall call, CancellationToken cancellationToken)
     {
         var admission = await _deps.Gate.AdmitAsync(call, cancellationToken);
-        _lastAdmission = admission;
         if (!admission.Allowed)
         {
             _logger.CallDenied(call.Method, call.SessionId, admission.DenialReason ?? "no reason given");
         }
 
-        return admission.Allowed;
+        return admission;
     }
 
     /// <summary>
@@ -151,12 +154,14 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
     /// </summary>
     private async ValueTask<SessionRoute> AdmitAndRouteAsync(FdsApiCall call, CancellationToken cancellationToken)
     {
-        if (!await AdmitAsync(call, cancellationToken))
+        var admission = await CheckAsync(call, cancellationToken);
+        if (!admission.Allowed)
         {
             return SessionRoute.None("denied");
         }
 
-        int sessionId = _lastAdmission.SessionId ?? call.SessionId ?? 0;
+        // WTS_CURRENT_SESSION: the gate names the token's own session.
+        int sessionId = admission.SessionId ?? call.SessionId ?? 0;
         var route = await _deps.Routing.RouteAsync(sessionId, cancellationToken);
         if (!route.Found)
         {

@@ -69,6 +69,6 @@ internal static partial class FdsApiLog
     [LoggerMessage(2021, LogLevel.Warning, "FdsApi:RequireToken is false: tokens are not checked, any local process may act on any session")]
     public static partial void TokensNotChecked(this ILogger logger);
 
-    [LoggerMessage(2022, LogLevel.Warning, "fdsapi listens on {Address}, beyond loopback, without TLS: tokens and logonConnection passwords cross the network in clear")]
+    [LoggerMessage(2022, LogLevel.Warning, "fdsapi listens on {Address}, beyond loopback, without TLS: tokens and logonConnection credentials cross the network unencrypted")]
     public static partial void ClearTextBeyondLoopback(this ILogger logger, string address);
 }

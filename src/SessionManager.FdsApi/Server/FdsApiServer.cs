@@ -54,7 +54,7 @@ public sealed class FdsApiServer : BackgroundService
             _logger.TokensNotChecked();
         }
 
-        // This port has no TLS yet: off loopback, tokens and logonConnection's passwords would
+        // This port has no TLS yet: off loopback, tokens and logonConnection's credentials would
         // cross the network in clear.
         if (IPAddress.TryParse(_options.Address, out var bound) && !IPAddress.IsLoopback(bound))
         {

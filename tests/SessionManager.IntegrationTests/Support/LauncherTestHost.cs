@@ -6,19 +6,6 @@ using SessionManager.Sessions.Launcher;
 
 namespace SessionManager.IntegrationTests.Support;
 
-/// <summary>A test that needs root: real PAM and real identity switches. tests/run-all.sh runs as
-/// root and creates the accounts (tests/setup-test-host.sh); elsewhere the test is skipped.</summary>
-public sealed class RootFactAttribute : FactAttribute
-{
-    public RootFactAttribute()
-    {
-        if (LauncherTestHost.geteuid() != 0)
-        {
-            Skip = "needs root (real PAM, setuid): run tests/run-all.sh as root";
-        }
-    }
-}
-
 /// <summary>The accounts tests/setup-test-host.sh creates, and a SessionLauncher wired like the daemon's.</summary>
 public static class LauncherTestHost
 {

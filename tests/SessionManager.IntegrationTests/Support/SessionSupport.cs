@@ -31,15 +31,3 @@ public sealed record Account(uint Uid, uint Gid, string Home)
         return output;
     }
 }
-
-/// <summary>A theory that needs root, as <see cref="RootFactAttribute"/>.</summary>
-public sealed class RootTheoryAttribute : TheoryAttribute
-{
-    public RootTheoryAttribute()
-    {
-        if (LauncherTestHost.geteuid() != 0)
-        {
-            Skip = "needs root (real PAM, setuid): run tests/run-all.sh as root";
-        }
-    }
-}
