@@ -28,9 +28,10 @@ check() { # check NAME COMMAND...: one pass/fail line for a non-xunit check
 # --- prerequisites -----------------------------------------------------------------------
 # thrift-compiler: regenerates the committed C#; the rest build the interop peers from our IDL
 # (libboost-dev: Thrift's C++ headers need it but libthrift-dev does not depend on it);
-# libpam0g-dev and gcc build sm-launcher (src/launcher), valgrind checks it.
+# libpam0g-dev and gcc build sm-launcher (src/launcher), valgrind checks it; openssl's s_client
+# offers the obsolete TLS versions the daemon must refuse.
 packages=(thrift-compiler libthrift-dev libboost-dev libprotobuf-c-dev protobuf-c-compiler libevent-dev pkg-config g++ make
-          gcc libpam0g-dev valgrind fail2ban)
+          gcc libpam0g-dev valgrind fail2ban openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -11,7 +11,7 @@ public sealed class FdsApiOptions
     /// </summary>
     public const int MaxFrameBytesCeiling = 0x00FF_FFFF;
 
-    /// <summary>Listen address. Loopback by default: tokens are not checked yet.</summary>
+    /// <summary>Listen address. Loopback by default; beyond it, TLS should be <c>required</c>.</summary>
     public string Address { get; set; } = "127.0.0.1";
 
     /// <summary>Listen port (ogon's). 0 picks a free port (tests).</summary>
@@ -43,4 +43,17 @@ public sealed class FdsApiOptions
     /// <summary>Every call but ping, getVersionInfo and logonConnection needs a valid token with the
     /// permission. false: FreeRDS-era clients (fixed token HUGO) are served unchecked.</summary>
     public bool RequireToken { get; set; } = true;
+
+    /// <summary><c>optional</c>: plain and TLS clients on the one port (told apart by their first
+    /// bytes); <c>required</c>: plain clients are refused; <c>off</c>: TLS clients are refused.</summary>
+    public string Tls { get; set; } = "optional";
+
+    /// <summary>The certificate TLS clients are served with (PEM). Empty: the RDS server's pair (Tls:CertificatePath).</summary>
+    public string TlsCertificatePath { get; set; } = "";
+
+    /// <summary>Its private key (PEM). Empty: Tls:KeyPath.</summary>
+    public string TlsKeyPath { get; set; } = "";
+
+    /// <summary>A TLS handshake not finished within this is abandoned and the client closed.</summary>
+    public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -37,6 +37,15 @@ public static class SessionsServiceCollectionExtensions
         services.AddLauncher();
         services.AddSingleton<ISessionLauncher, PamSessionLauncher>();
         services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.SectionName);
+        // ogon's clients are served with the RDS server's pair unless fdsapi is given its own.
+        services.AddOptions<SessionManager.FdsApi.FdsApiOptions>().PostConfigure<Microsoft.Extensions.Options.IOptions<TlsOptions>>((fdsapi, tls) =>
+        {
+            if (fdsapi.TlsCertificatePath.Length == 0 && fdsapi.TlsKeyPath.Length == 0)
+            {
+                fdsapi.TlsCertificatePath = tls.Value.CertificatePath;
+                fdsapi.TlsKeyPath = tls.Value.KeyPath;
+            }
+        });
         services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SessionsOptions>, SessionsOptionsValidator>();
         services.AddOptions<PipesOptions>().BindConfiguration(PipesOptions.SectionName);

@@ -213,11 +213,13 @@ public sealed class IcpLinkTests
     }
 
     [Theory]
-    [InlineData("127.0.0.1", false)]
-    [InlineData("0.0.0.0", true)]
-    public async Task Listening_beyond_loopback_without_TLS_is_warned_about(string address, bool warned)
+    [InlineData("127.0.0.1", "optional", false)]
+    [InlineData("0.0.0.0", "optional", true)]
+    [InlineData("0.0.0.0", "off", true)]
+    [InlineData("0.0.0.0", "required", false)]
+    public async Task Listening_beyond_loopback_while_serving_plain_clients_is_warned_about(string address, string tls, bool warned)
     {
-        await using var daemon = await Daemon.StartAsync($"FdsApi:Address={address}");
+        await using var daemon = await Daemon.StartAsync($"FdsApi:Address={address}", $"FdsApi:Tls={tls}");
 
         Assert.Equal(warned, daemon.Logs.WithEventName("ClearTextBeyondLoopback").Any());
     }

@@ -69,6 +69,18 @@ internal static partial class FdsApiLog
     [LoggerMessage(2021, LogLevel.Warning, "FdsApi:RequireToken is false: tokens are not checked, any local process may act on any session")]
     public static partial void TokensNotChecked(this ILogger logger);
 
-    [LoggerMessage(2022, LogLevel.Warning, "fdsapi listens on {Address}, beyond loopback, without TLS: tokens and logonConnection credentials cross the network unencrypted")]
-    public static partial void ClearTextBeyondLoopback(this ILogger logger, string address);
+    [LoggerMessage(2022, LogLevel.Warning, "fdsapi listens on {Address}, beyond loopback, and serves plain clients (FdsApi:Tls is {TlsMode}, not required): their tokens and logonConnection credentials cross the network unencrypted")]
+    public static partial void ClearTextBeyondLoopback(this ILogger logger, string address, string tlsMode);
+
+    [LoggerMessage(2023, LogLevel.Information, "fdsapi TLS {TlsMode}: TLS 1.2 and 1.3 with certificate {CertificatePath} ({Subject}, valid until {NotAfter:u})")]
+    public static partial void TlsEnabled(this ILogger logger, string tlsMode, string certificatePath, string? subject, DateTime? notAfter);
+
+    [LoggerMessage(2024, LogLevel.Information, "fdsapi TLS off: TLS clients are refused")]
+    public static partial void TlsOff(this ILogger logger);
+
+    [LoggerMessage(2025, LogLevel.Warning, "Closed fdsapi client {Client}: TLS handshake failed: {Reason}")]
+    public static partial void TlsHandshakeFailed(this ILogger logger, EndPoint? client, string reason);
+
+    [LoggerMessage(2026, LogLevel.Debug, "fdsapi client {Client} speaks {TlsProtocol} ({CipherSuite})")]
+    public static partial void TlsClient(this ILogger logger, EndPoint? client, string tlsProtocol, string cipherSuite);
 }

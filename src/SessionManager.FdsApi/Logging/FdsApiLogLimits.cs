@@ -28,6 +28,7 @@ public sealed class FdsApiLogLimits : IDisposable
         HalfSentMessage = For(nameof(FdsApiLog.HalfSentMessage));
         ClientFailed = For(nameof(FdsApiLog.ClientFailed));
         CallFailed = For(nameof(FdsApiLog.CallFailed));
+        TlsHandshakeFailed = For(nameof(FdsApiLog.TlsHandshakeFailed));
     }
 
     /// <summary>TLS, HTTP or unknown first bytes (2003).</summary>
@@ -48,6 +49,9 @@ public sealed class FdsApiLogLimits : IDisposable
     /// <summary>For the handler: failed calls (2008), which a client can repeat at will while the RDS server is down.</summary>
     public LogRateLimiter CallFailed { get; }
 
+    /// <summary>TLS handshakes that failed or stalled (2025).</summary>
+    public LogRateLimiter TlsHandshakeFailed { get; }
+
     public void Dispose()
     {
         ClientRefused.Dispose();
@@ -56,5 +60,6 @@ public sealed class FdsApiLogLimits : IDisposable
         HalfSentMessage.Dispose();
         ClientFailed.Dispose();
         CallFailed.Dispose();
+        TlsHandshakeFailed.Dispose();
     }
 }

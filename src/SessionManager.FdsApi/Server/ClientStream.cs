@@ -42,6 +42,14 @@ internal sealed class ClientStream : Stream
     /// <summary>Bytes received and not yet read by Thrift.</summary>
     public ReadOnlySpan<byte> Buffered => _read.AsSpan(_readStart, _readEnd - _readStart);
 
+    /// <summary>Hands over the bytes buffered so far (a TLS ClientHello's first bytes): this stream is not read again.</summary>
+    public byte[] TakeBuffered()
+    {
+        var taken = Buffered.ToArray();
+        _readStart = _readEnd = 0;
+        return taken;
+    }
+
     /// <summary>From now on, reads go frame by frame and each frame length is checked.</summary>
     public void ServeFramed() => _framed = true;
 

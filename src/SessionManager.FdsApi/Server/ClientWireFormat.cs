@@ -14,7 +14,7 @@ public enum ClientWireFormat
     UnframedBinary,
     UnframedCompact,
 
-    /// <summary>A TLS ClientHello: the client expects TLS, which this port does not speak yet.</summary>
+    /// <summary>A TLS ClientHello: answered with a handshake, unless FdsApi:Tls is off.</summary>
     Tls,
 
     /// <summary>An HTTP request: a THttpClient transport, or a browser.</summary>
@@ -39,7 +39,7 @@ public static class ClientWireFormatExtensions
     /// <summary>The mistake a refused client made, for the log line.</summary>
     public static string DescribeRefusal(this ClientWireFormat format) => format switch
     {
-        ClientWireFormat.Tls => "client started a TLS handshake, but this port speaks plain Thrift (TLS is not enabled): configure the client without TLS",
+        ClientWireFormat.Tls => "client started a TLS handshake, but FdsApi:Tls is off: configure the client without TLS, or set FdsApi:Tls=optional",
         ClientWireFormat.Http => "client sent an HTTP request, but this port speaks raw Thrift (framed or unframed socket transport), not THttpTransport",
         _ => "client's first bytes are neither a Thrift frame nor a binary/compact protocol message",
     };

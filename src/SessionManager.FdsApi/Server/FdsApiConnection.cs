@@ -6,6 +6,7 @@ using SessionManager.FdsApi.Generated;
 using SessionManager.FdsApi.Handler;
 using SessionManager.Icp.Connection;
 using SessionManager.FdsApi.Logging;
+using SessionManager.FdsApi.Tls;
 using Thrift;
 using Thrift.Protocol;
 using Thrift.Transport;
@@ -14,8 +15,8 @@ using Thrift.Transport.Client;
 namespace SessionManager.FdsApi.Server;
 
 /// <summary>
-/// One Thrift client: tell what it speaks from its first bytes, build the matching transport
-/// and protocol, then process its calls one after another until it leaves or shutdown stops
+/// One Thrift client: tell what it speaks from its first bytes (a TLS ClientHello is answered
+/// with a handshake, and the same is told again inside TLS), build the matching transport and protocol, then process its calls one after another until it leaves or shutdown stops
 /// reading. Two shutdown tokens: <c>stopReading</c> ends the wait for a next request;
 /// <c>abandonCalls</c> ends a handler's wait (it then answers "shutting down").
 /// </summary>
@@ -24,6 +25,7 @@ internal sealed class FdsApiConnection(
     FdsApiOptions options,
     FdsApiDependencies deps,
     FdsApiLogLimits limits,
+    FdsApiTls tls,
     ILogger logger,
     CancellationToken stopReading,
     CancellationToken abandonCalls)
@@ -40,22 +42,35 @@ internal sealed class FdsApiConnection(
 
     public async Task RunAsync()
     {
-        var stream = new ClientStream(new NetworkStream(socket, ownsSocket: true), options.FrameTimeout, options.MaxFrameBytes, stopReading);
+        var raw = new NetworkStream(socket, ownsSocket: true);
+        var plain = NewClientStream(raw);
+        var stream = plain;
         try
         {
             logger.ClientConnected(_client);
             var format = await SniffAsync(stream);
+            bool encrypted = false;
+            if (format == ClientWireFormat.Tls && tls.Mode != FdsApiTlsMode.Off)
+            {
+                // The ClientHello's first bytes were read to tell it apart: the handshake gets them back.
+                var ssl = await TlsHandshake.AcceptAsync(new ReplayingStream(plain.TakeBuffered(), raw), tls, stopReading);
+                logger.TlsClient(_client, ssl.SslProtocol.ToString(), ssl.NegotiatedCipherSuite.ToString());
+                stream = NewClientStream(ssl);
+                encrypted = true;
+                format = await SniffAsync(stream); // inside TLS, the same choice of transport and protocol
+            }
+
             if (format == ClientWireFormat.Undecided)
             {
                 return; // left before saying anything Thrift could recognise
             }
 
-            if (!format.IsServed())
+            if (RefusalOf(format, encrypted) is { } mistake)
             {
                 if (limits.ClientRefused.ShouldLog())
                 {
                     var first = stream.Buffered;
-                    logger.ClientRefused(_client, format.DescribeRefusal(), Convert.ToHexString(first[..Math.Min(first.Length, FirstBytesLogged)]));
+                    logger.ClientRefused(_client, mistake, Convert.ToHexString(first[..Math.Min(first.Length, FirstBytesLogged)]));
                 }
 
                 return;
@@ -74,6 +89,13 @@ internal sealed class FdsApiConnection(
             else
             {
                 logger.ClientDisconnected(_client);
+            }
+        }
+        catch (TlsHandshakeFailedException ex)
+        {
+            if (limits.TlsHandshakeFailed.ShouldLog())
+            {
+                logger.TlsHandshakeFailed(_client, ex.Message);
             }
         }
         catch (FrameTooLargeException ex)
@@ -107,9 +129,23 @@ internal sealed class FdsApiConnection(
         }
         finally
         {
+            // The TLS stream owns the socket through the plain one's; disposing both is harmless.
             await stream.DisposeAsync();
+            await plain.DisposeAsync();
         }
     }
+
+    private ClientStream NewClientStream(Stream client) => new(client, options.FrameTimeout, options.MaxFrameBytes, stopReading);
+
+    /// <summary>Why a client that spoke first is not served, or null when it is.</summary>
+    private string? RefusalOf(ClientWireFormat format, bool encrypted) => format switch
+    {
+        ClientWireFormat.Tls when encrypted => "client started a second TLS handshake inside TLS",
+        _ when !format.IsServed() => format.DescribeRefusal(),
+        _ when !encrypted && tls.Mode == FdsApiTlsMode.Required =>
+            $"client speaks plain Thrift ({format}), but FdsApi:Tls is required: configure the client with TLS",
+        _ => null,
+    };
 
     private async Task ServeAsync(ClientStream stream, ClientWireFormat format)
     {

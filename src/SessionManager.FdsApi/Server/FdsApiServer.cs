@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SessionManager.FdsApi.Handler;
 using SessionManager.FdsApi.Logging;
+using SessionManager.FdsApi.Tls;
 using SessionManager.Icp.Hosting;
 
 namespace SessionManager.FdsApi.Server;
@@ -30,6 +31,7 @@ public sealed class FdsApiServer : BackgroundService
     private readonly CancellationTokenSource _abandonCalls = new();
     private int _connections;
     private Socket? _listener;
+    private FdsApiTls? _tls;
 
     public FdsApiServer(IOptions<FdsApiOptions> options, FdsApiDependencies deps, FdsApiLogLimits limits, ILogger<FdsApiServer> logger)
     {
@@ -47,18 +49,28 @@ public sealed class FdsApiServer : BackgroundService
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
+        // The pair is loaded before the port listens: a broken one stops start-up, not each client.
+        _tls = FdsApiTls.Load(_options);
         _listener = Bind();
         _logger.Listening(_listener.LocalEndPoint!);
+        if (_tls.Mode == FdsApiTlsMode.Off)
+        {
+            _logger.TlsOff();
+        }
+        else
+        {
+            _logger.TlsEnabled(_options.Tls, _tls.CertificatePath, _tls.Subject, _tls.NotAfter);
+        }
+
         if (!_options.RequireToken)
         {
             _logger.TokensNotChecked();
         }
 
-        // This port has no TLS yet: off loopback, tokens and logonConnection's credentials would
-        // cross the network in clear.
-        if (IPAddress.TryParse(_options.Address, out var bound) && !IPAddress.IsLoopback(bound))
+        // Off loopback, a plain client's tokens and logonConnection credentials cross the network in clear.
+        if (IPAddress.TryParse(_options.Address, out var bound) && !IPAddress.IsLoopback(bound) && _tls.Mode != FdsApiTlsMode.Required)
         {
-            _logger.ClearTextBeyondLoopback(_options.Address);
+            _logger.ClearTextBeyondLoopback(_options.Address, _options.Tls);
         }
 
         return base.StartAsync(cancellationToken);
@@ -106,7 +118,7 @@ public sealed class FdsApiServer : BackgroundService
         }
 
         socket.NoDelay = true;
-        var client = new FdsApiConnection(socket, _options, _deps, _limits, _logger, _stopReading.Token, _abandonCalls.Token);
+        var client = new FdsApiConnection(socket, _options, _deps, _limits, _tls!, _logger, _stopReading.Token, _abandonCalls.Token);
         _clients[client] = Task.Run(() => RunClientAsync(client), CancellationToken.None);
     }
 
@@ -164,6 +176,7 @@ public sealed class FdsApiServer : BackgroundService
     public override void Dispose()
     {
         _listener?.Dispose();
+        _tls?.Dispose();
         _stopReading.Dispose();
         _abandonCalls.Dispose();
         base.Dispose();

@@ -96,6 +96,16 @@ internal static class OptionsValidators
                 errors.Add($"FdsApi:Routing: must be sessions or connection (got '{o.Routing}')");
             }
 
+            if (!SessionManager.FdsApi.Tls.FdsApiTlsModes.TryParse(o.Tls, out _))
+            {
+                errors.Add($"FdsApi:Tls: must be optional, required or off (got '{o.Tls}')");
+            }
+
+            if (o.TlsHandshakeTimeout <= TimeSpan.Zero || o.TlsHandshakeTimeout > TimeSpan.FromMinutes(1))
+            {
+                errors.Add($"FdsApi:TlsHandshakeTimeout: must be more than 0 and at most 00:01:00 (got {o.TlsHandshakeTimeout})");
+            }
+
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
     }
