@@ -60,6 +60,28 @@ public sealed class SessionTokenTests
         Assert.DoesNotContain(rig.Daemon.Logs.Events, e => e.RenderMessage().Contains(logon.AuthToken, StringComparison.Ordinal) || e.RenderMessage().Contains(SessionRig.Password1, StringComparison.Ordinal));
     }
 
+    [RootFact]
+    public async Task Ogons_client_stack_over_TSSLSocket_calls_getVersionInfo_then_virtualChannelOpen_with_a_session_token()
+    {
+        await using var rig = await SessionRig.StartAsync("FdsApi:RequireToken=true");
+        Assert.True((await rig.LogonAsync(1, "smtest1", SessionRig.Password1)).Succeeded);
+        string token = (await File.ReadAllLinesAsync(Path.Combine(rig.Daemon.DataDirectory, "ogon.session.2")))[0];
+
+        // Apache Thrift's C++ TSSLSocket, framed binary, as libogon-otsapi connects (tests/interop).
+        using var process = InteropPeer.Start(InteropPeer.Binary("fdsapi_client"),
+            "--host", "127.0.0.1", "--port", rig.Daemon.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--transport", "framed", "--protocol", "binary", "--tls", "1", "--token", token,
+            "virtualChannelOpen", "2", "rdpdr", "0", "0");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(process.ExitCode == 0, await output + await error);
+        Assert.Equal(["version=1.1", "pipeName=vc:1:rdpdr instance=7"], (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var served = await rig.Daemon.Logs.WaitForAsync("TlsClient");
+        Assert.NotNull(served);
+    }
+
     /// <summary>WTS_CURRENT_SESSION as a Thrift i32.</summary>
     private const int TokenCallGateCurrentSession = -1;
 }

@@ -41,6 +41,7 @@ for pid in "${pids[@]}"; do
   wait "$pid"
 done
 
+# TSSLSocket (the --tls client, as libogon-otsapi's) is in libthrift and needs OpenSSL.
 g++ -std=c++17 "${cflags[@]}" -o "$out/fdsapi_client" \
   "$here/fdsapi_client.cpp" "$gen"/fdsapi.o "$gen"/fdsapi_types.o \
-  $(pkg-config --cflags --libs thrift)
+  $(pkg-config --cflags --libs thrift) -lssl -lcrypto

@@ -2,7 +2,9 @@
 // WTSAPI of FreeRDS/ogon is built on, and prints the answer as one line.
 //
 //   fdsapi_client --host H --port P --transport framed|buffered [--protocol binary|compact]
-//                 [--token T] METHOD ARGS...
+//                 [--tls 0|1] [--token T] METHOD ARGS...
+//   --tls 1: as libogon-otsapi connects: TSSLSocket from a TSSLSocketFactory that checks no
+//   certificate, and getVersionInfo (printed) before METHOD on the same connection.
 //   METHOD: ping N | getVersionInfo | virtualChannelOpen SESSIONID NAME ISDYN(0|1) FLAGS
 //           | virtualChannelClose SESSIONID NAME INSTANCE
 //
@@ -19,6 +21,7 @@
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/protocol/TCompactProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSSLSocket.h>
 #include <thrift/transport/TSocket.h>
 
 #include "fdsapi.h"
@@ -29,19 +32,42 @@ using namespace apache::thrift::transport;
 
 namespace {
 
+// libogon-otsapi's TLS: no certificate check at all. authenticate(false) only turns off
+// OpenSSL's verification; TSSLSocket::authorize() would still refuse a self-signed certificate,
+// so the client's socket skips it (as ogon's own socket class does).
+class UncheckedSSLSocket : public TSSLSocket {
+public:
+    UncheckedSSLSocket(std::shared_ptr<SSLContext> ctx, const std::string& host, int port)
+        : TSSLSocket(ctx, host, port) {}
+
+protected:
+    void authorize() override {}
+};
+
+class UncheckedSSLSocketFactory : public TSSLSocketFactory {
+public:
+    std::shared_ptr<TSSLSocket> createSocket(const std::string& host, int port) override
+    {
+        auto socket = std::make_shared<UncheckedSSLSocket>(ctx_, host, port);
+        socket->server(false);
+        return socket;
+    }
+};
+
 struct Options {
     std::string host = "127.0.0.1";
     int port = 9091;
     std::string transport = "framed";
     std::string protocol = "binary";
     std::string token;
+    bool tls = false;
     std::vector<std::string> call; // METHOD ARGS...
 };
 
 [[noreturn]] void usage()
 {
     std::cerr << "usage: fdsapi_client --host H --port P --transport framed|buffered "
-                 "[--protocol binary|compact] [--token T] METHOD ARGS...\n"
+                 "[--protocol binary|compact] [--tls 0|1] [--token T] METHOD ARGS...\n"
                  "  ping N | getVersionInfo | virtualChannelOpen SESSIONID NAME ISDYN FLAGS |\n"
                  "  virtualChannelClose SESSIONID NAME INSTANCE\n";
     std::exit(1);
@@ -78,6 +104,8 @@ Options parse_args(int argc, char** argv)
             o.protocol = value;
         else if (flag == "--token")
             o.token = value;
+        else if (flag == "--tls" && (value == "0" || value == "1"))
+            o.tls = value == "1";
         else
             usage();
     }
@@ -135,7 +163,14 @@ int main(int argc, char** argv)
     // The caught exception is reported below; Thrift's own log line would only repeat it.
     apache::thrift::GlobalOutput.setOutputFunction([](const char*) {});
 
-    auto socket = std::make_shared<TSocket>(o.host, o.port);
+    std::shared_ptr<TSocket> socket;
+    if (o.tls) {
+        auto factory = std::make_shared<UncheckedSSLSocketFactory>();
+        factory->authenticate(false);
+        socket = factory->createSocket(o.host, o.port);
+    } else {
+        socket = std::make_shared<TSocket>(o.host, o.port);
+    }
     // A test must fail, not hang, when the daemon does not answer; the daemon's own ICP
     // timeout (10 s) stays well inside this.
     socket->setConnTimeout(5000);
@@ -155,6 +190,13 @@ int main(int argc, char** argv)
     try {
         transport->open();
         fdsapi::fdsapiClient client(protocol);
+        if (o.tls && o.call[0] != "getVersionInfo") {
+            fdsapi::TVersion mine, theirs;
+            mine.__set_VersionMajor(1);
+            mine.__set_VersionMinor(1);
+            client.getVersionInfo(theirs, mine);
+            std::cout << "version=" << theirs.VersionMajor << "." << theirs.VersionMinor << "\n";
+        }
         invoke(client, o);
         transport->close();
         return 0;
