@@ -141,13 +141,21 @@ public sealed class FdsApiTlsTests
     }
 
     [Fact]
-    public async Task A_stalled_handshake_is_abandoned_after_the_handshake_timeout_and_others_are_served_meanwhile()
+    public async Task Stalled_handshakes_are_abandoned_after_the_handshake_timeout_and_hold_no_thread_meanwhile()
     {
-        await using var daemon = await Daemon.StartAsync("FdsApi:TlsHandshakeTimeout=00:00:01");
-        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await stalled.ConnectAsync(IPAddress.Loopback, daemon.Port);
+        await using var daemon = await Daemon.StartAsync("FdsApi:TlsHandshakeTimeout=00:00:05");
         var clock = Stopwatch.StartNew();
-        await stalled.SendAsync(new byte[] { 0x16, 0x03, 0x01, 0x00, 0x40 }, SocketFlags.None); // a record header, then nothing
+
+        // More stalled handshakes than the machine has pool threads: were each to hold one, the
+        // TLS client below would wait for the timeout.
+        var stalled = new List<Socket>();
+        for (int i = 0; i < 64; i++)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(IPAddress.Loopback, daemon.Port);
+            await socket.SendAsync(new byte[] { 0x16, 0x03, 0x01, 0x00, 0x40 }, SocketFlags.None); // a record header, then nothing
+            stalled.Add(socket);
+        }
 
         var (client, _) = await FdsApiTestClient.ConnectTlsAsync(daemon.Port);
         using (client)
@@ -155,10 +163,17 @@ public sealed class FdsApiTlsTests
             Assert.Equal(9, await client.ping(9));
         }
 
-        Assert.Equal(0, await ReceiveUntilClosedAsync(stalled));
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(30));
+        var servedAfter = clock.Elapsed;
+        foreach (var socket in stalled)
+        {
+            Assert.Equal(0, await ReceiveUntilClosedAsync(socket));
+            socket.Dispose();
+        }
+
+        Assert.True(servedAfter < TimeSpan.FromSeconds(4.5), $"the TLS client waited {servedAfter.TotalMilliseconds} ms behind the stalled ones");
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(4900), TimeSpan.FromSeconds(60));
         var dropped = await daemon.Logs.WaitForAsync("TlsHandshakeFailed");
-        Assert.Contains("FdsApi:TlsHandshakeTimeout (1000 ms)", dropped.RenderMessage(), StringComparison.Ordinal);
+        Assert.Contains("FdsApi:TlsHandshakeTimeout (5000 ms)", dropped.RenderMessage(), StringComparison.Ordinal);
     }
 
     [Fact]
