@@ -1,0 +1,17 @@
+using SessionManager.Fuzz;
+
+// The fuzzing run of issue 8: mutated ICP frames and Thrift messages at a daemon of its own;
+// prints the figures and exits 1 on a crash, a hang, unbounded memory or errors in its log.
+//   SessionManager.Fuzz [--daemon PATH] [--icp-frames N] [--thrift-messages N] [--seed N] [--short]
+try
+{
+    var (settings, daemon) = FuzzOptions.Parse(args);
+    var report = await FuzzRun.RunAsync(settings, daemon, Console.Out);
+    report.Print(Console.Out);
+    return report.Failures().Count == 0 ? 0 : 1;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
