@@ -212,6 +212,35 @@ public sealed class IcpLinkTests
         Assert.NotNull(suppressed);
     }
 
+    [Fact]
+    public async Task Requests_whose_payload_does_not_parse_are_answered_FAILED_without_flooding_the_log_with_errors()
+    {
+        // Found by the fuzz run (issue 8): each such request was an Error line with a stack trace.
+        await using var daemon = await Daemon.StartAsync();
+        await using var rds = await daemon.ConnectRdsAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        for (uint i = 0; i < 300; i++)
+        {
+            await rds.SendAsync(new RPCBase
+            {
+                Tag = 700_000 + i, IsResponse = false, Status = RPCStatus.Success, MsgType = (uint)MsgType.IsChannelAllowed,
+                Payload = Google.Protobuf.ByteString.CopyFrom(0x00), // field number 0: never valid protobuf
+            });
+        }
+
+        for (int i = 0; i < 300; i++)
+        {
+            var answer = await rds.ReadResponseAsync();
+            Assert.Equal(RPCStatus.Failed, answer.Status);
+            Assert.StartsWith("unreadable request: ", answer.ErrorDescription, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(daemon.Logs.WithEventName("HandlerFailed"));
+        Assert.InRange(daemon.Logs.WithEventName("UnreadableRequest").Count(), 1, 10 * (clock.Elapsed.TotalSeconds + 1));
+        Assert.True(daemon.Rds.IsConnected);
+    }
+
     [Theory]
     [InlineData("127.0.0.1", "optional", false)]
     [InlineData("0.0.0.0", "optional", true)]

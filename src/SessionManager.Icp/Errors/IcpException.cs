@@ -56,6 +56,13 @@ public sealed class IcpRemoteFailureException : IcpException
     };
 }
 
+/// <summary>
+/// An RDS→SM request whose payload does not parse as its msgType's message: the peer's mistake,
+/// answered FAILED (a missing field is not one: parsing is lenient, see ProtoReader).
+/// </summary>
+public sealed class IcpBadRequestException(string messageName, Exception inner)
+    : IcpException($"RDS server sent an unreadable {messageName} request: {inner.Message}", inner);
+
 /// <summary>The answer arrived but its payload does not parse as the expected response.</summary>
 public sealed class IcpBadResponseException(string messageName, Exception inner)
     : IcpException($"RDS server sent an unreadable {messageName} response: {inner.Message}", inner);

@@ -21,6 +21,12 @@ public static class ProtoReader
         where T : IMessage<T>, new() =>
         TryParse<T>(payload, out var message, out var error) ? message : throw new IcpBadResponseException(msgType.ToString(), error);
 
+    /// <summary>An RDS→SM request's payload.</summary>
+    /// <exception cref="IcpBadRequestException">the payload is not a <typeparamref name="T"/>.</exception>
+    public static T ParseRequest<T>(ByteString? payload, uint msgType)
+        where T : IMessage<T>, new() =>
+        TryParse<T>(payload, out var message, out var error) ? message : throw new IcpBadRequestException(IcpMessageTypes.NameOf(msgType), error);
+
     private static bool TryParse<T>(ByteString? payload, out T message, out InvalidProtocolBufferException error)
         where T : IMessage<T>, new()
     {

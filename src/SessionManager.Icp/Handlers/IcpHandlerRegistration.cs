@@ -46,7 +46,7 @@ internal static class IcpEnvelopes
         where TRequest : IMessage<TRequest>, new()
         where TResponse : class, IMessage
     {
-        var parsed = ProtoReader.Parse<TRequest>(request.Payload, IcpMessageTypes.NameOf(msgType));
+        var parsed = ProtoReader.ParseRequest<TRequest>(request.Payload, msgType);
         var answering = handler.HandleAsync(parsed, context);
         return answering.IsCompletedSuccessfully
             ? ValueTask.FromResult(Of(request, answering.Result))

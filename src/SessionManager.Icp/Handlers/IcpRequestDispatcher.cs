@@ -72,9 +72,21 @@ public sealed class IcpRequestDispatcher
 
     private RPCBase HandlerFailed(RPCBase request, Exception ex)
     {
-        // A request whose payload does not parse is the peer's mistake: say so. Anything else is ours.
-        string description = ex is IcpBadResponseException bad ? $"unreadable request: {bad.InnerException?.Message}" : InternalErrorDescription;
+        // A request whose payload does not parse is the peer's mistake: say so, and log it like the
+        // other lines a peer can trigger at will (rate-limited, no stack trace). Found by the fuzz
+        // run (issue 8): each such frame used to be an Error line with a full stack trace.
+        if (ex is IcpBadRequestException bad)
+        {
+            if (_logLimits.UnreadableRequest.ShouldLog())
+            {
+                _logger.UnreadableRequest(request.Tag, request.MsgType, IcpMessageTypes.NameOf(request.MsgType), bad.InnerException?.Message ?? bad.Message);
+            }
+
+            return RpcMessages.Failure(request.Tag, request.MsgType, RPCStatus.Failed, $"unreadable request: {bad.InnerException?.Message}");
+        }
+
+        // Anything else is ours.
         _logger.HandlerFailed(ex, request.Tag, request.MsgType, IcpMessageTypes.NameOf(request.MsgType));
-        return RpcMessages.Failure(request.Tag, request.MsgType, RPCStatus.Failed, description);
+        return RpcMessages.Failure(request.Tag, request.MsgType, RPCStatus.Failed, InternalErrorDescription);
     }
 }

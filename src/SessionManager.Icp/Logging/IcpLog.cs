@@ -92,4 +92,7 @@ internal static partial class IcpLog
 
     [LoggerMessage(1028, LogLevel.Debug, "RDS request {MsgTypeName} tag {Tag} not answered: the connection ended")]
     public static partial void RequestUnanswered(this ILogger logger, Exception exception, string msgTypeName, uint tag);
+
+    [LoggerMessage(1030, LogLevel.Warning, "RDS request {MsgType} ({MsgTypeName}), tag {Tag}, does not parse ({Detail}): answered FAILED")]
+    public static partial void UnreadableRequest(this ILogger logger, uint tag, uint msgType, string msgTypeName, string detail);
 }

@@ -4,7 +4,7 @@ namespace SessionManager.Icp.Logging;
 
 /// <summary>
 /// The rate limits of the ICP log lines a local peer can trigger at will (unknown tags, request
-/// types we have no handler for, refused connections), so that it cannot flood the journal.
+/// types we have no handler for, unreadable requests, refused connections), so that it cannot flood the journal.
 /// One instance for the daemon; what was suppressed is logged as <c>IcpLinesSuppressed</c> (1029).
 /// </summary>
 public sealed partial class IcpLogLimits : IDisposable
@@ -20,6 +20,7 @@ public sealed partial class IcpLogLimits : IDisposable
 
         UnknownTagResponse = For(nameof(IcpLog.UnknownTagResponse));
         NoHandler = For(nameof(IcpLog.NoHandler));
+        UnreadableRequest = For(nameof(IcpLog.UnreadableRequest));
         ConnectionRefused = For("ConnectionRefused");
     }
 
@@ -32,6 +33,9 @@ public sealed partial class IcpLogLimits : IDisposable
     /// <summary>Requests of a type without a handler, answered NOTFOUND (1011).</summary>
     public LogRateLimiter NoHandler { get; }
 
+    /// <summary>Requests whose payload does not parse, answered FAILED (1030).</summary>
+    public LogRateLimiter UnreadableRequest { get; }
+
     /// <summary>Second connections and uids not allowed (1004, 1022).</summary>
     public LogRateLimiter ConnectionRefused { get; }
 
@@ -39,6 +43,7 @@ public sealed partial class IcpLogLimits : IDisposable
     {
         UnknownTagResponse.Dispose();
         NoHandler.Dispose();
+        UnreadableRequest.Dispose();
         ConnectionRefused.Dispose();
     }
 
