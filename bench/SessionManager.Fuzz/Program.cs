@@ -8,7 +8,14 @@ try
     var (settings, daemon) = FuzzOptions.Parse(args);
     var report = await FuzzRun.RunAsync(settings, daemon, Console.Out);
     report.Print(Console.Out);
-    return report.Failures().Count == 0 ? 0 : 1;
+    if (report.Failures().Count > 0)
+    {
+        Console.WriteLine($"the daemon's log and files are kept in {report.Scratch}");
+        return 1;
+    }
+
+    Directory.Delete(report.Scratch, recursive: true);
+    return 0;
 }
 catch (ArgumentException e)
 {

@@ -34,7 +34,7 @@ public sealed class DaemonLog : IDisposable
     /// <summary>Warning, Error and Fatal lines by "level EventName" (the message template when there is no EventId).</summary>
     public ConcurrentDictionary<string, long> Complaints { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The first Error/Fatal lines as written, to show in a report.</summary>
+    /// <summary>The first Error/Fatal lines as written (the unexpected ones), to show in a report.</summary>
     public ConcurrentQueue<string> FirstErrors { get; } = new();
 
     public IReadOnlyCollection<string> StderrLines => _stderr;
@@ -79,7 +79,7 @@ public sealed class DaemonLog : IDisposable
             Complaints.AddOrUpdate($"{level} {what}", 1, (_, n) => n + 1);
         }
 
-        if (level is "Error" or "Fatal" && FirstErrors.Count < 10)
+        if (level is "Error" or "Fatal" && FirstErrors.Count < 10 && !FuzzReport.ExpectedErrors.Contains($"{level} {what}"))
         {
             FirstErrors.Enqueue(line.Length > 2000 ? line[..2000] : line);
         }
