@@ -23,7 +23,15 @@ public sealed class IcpFuzzer(string socketPath, FuzzSettings settings, FuzzCoun
         long target = counters.IcpFrames + frames;
         while (counters.IcpFrames < target)
         {
-            await ExchangeAsync(rng, (int)Math.Min(target - counters.IcpFrames, rng.Next(1, 48)));
+            try
+            {
+                await ExchangeAsync(rng, (int)Math.Min(target - counters.IcpFrames, rng.Next(1, 48)));
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                // The fuzzer's own client failing in a way not foreseen: counted, the run goes on.
+                counters.Count($"icp: client error {e.GetType().Name}");
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 
 namespace SessionManager.Fuzz.Thrift;
 
@@ -24,7 +25,15 @@ public sealed class ThriftFuzzer(int port, FuzzSettings settings, FuzzCounters c
             var rng = new Random(HashCode.Combine(seed, i));
             while (counters.ThriftMessages < target)
             {
-                await ExchangeAsync(rng);
+                try
+                {
+                    await ExchangeAsync(rng);
+                }
+                catch (Exception e) when (e is IOException or SocketException or CryptographicException or InvalidOperationException or ObjectDisposedException)
+                {
+                    // The fuzzer's own client failing in a way not foreseen: counted, the run goes on.
+                    counters.Count($"thrift: client error {e.GetType().Name}");
+                }
             }
         }));
         await Task.WhenAll(workers);
@@ -91,8 +100,9 @@ public sealed class ThriftFuzzer(int port, FuzzSettings settings, FuzzCounters c
 
             socket.Shutdown(SocketShutdown.Send);
         }
-        catch (Exception e) when (e is IOException or SocketException)
+        catch (Exception e) when (e is IOException or SocketException or CryptographicException or InvalidOperationException)
         {
+            // CryptographicException: OpenSSL refuses close_notify when the daemon ended TLS first.
             counters.Count("thrift: closed by the daemon while sending");
         }
 
