@@ -3,8 +3,8 @@
  * The daemon must never fork, and must not open PAM sessions in its own process (pam_systemd
  * would move it into the user's session, and a PAM module that hangs or crashes would take it
  * down). So each logon attempt gets one sm-launcher, started as root with
- *     sm-launcher --socket PATH [--connect-deadline-ms N] [--stop-timeout-ms N]
- * It creates the control socket PATH (mode 0600, in a root-only directory), prints "ready" on
+ *     sm-launcher --socket PATH [--connect-deadline-ms N] [--stop-timeout-ms N] [--pam-nice N]
+ * (the daemon has sm-spawner start it). It creates the control socket PATH (mode 0600, in a root-only directory), prints "ready" on
  * stdout, and serves one daemon connection at a time (peer uid must be its own): AUTHENTICATE
  * with one PAM handle, then START the backend (opening the PAM session with the same handle),
  * supervise it, STOP it, and report EXITED. If the daemon goes away while a backend runs, the
@@ -53,6 +53,7 @@ static struct {
     int listen_fd, client_fd, sig_fd;
     long long kill_at_ms, give_up_at_ms; /* 0: none */
     long long connect_deadline_ms, stop_timeout_ms;
+    long long pam_nice; /* the niceness of pam_authenticate (0: as the launcher runs) */
     const char *socket_path;
 } g;
 
@@ -133,8 +134,15 @@ static void on_authenticate(const struct sm_message *m)
         reply_failed("already authenticated");
         return;
     }
-    if (sm_auth_authenticate(&g.auth, m->fields[0], m->fields[1], m->fields[2], m->fields[3], m->fields[4],
-                             err, sizeof err) != 0) {
+    /* Password hashing is the CPU-heavy part of a logon; at a higher niceness a logon storm
+     * leaves the daemon (and the running sessions) the CPU they need. Root may go back to 0. */
+    if (g.pam_nice != 0)
+        (void)setpriority(PRIO_PROCESS, 0, (int)g.pam_nice);
+    int auth_rc = sm_auth_authenticate(&g.auth, m->fields[0], m->fields[1], m->fields[2], m->fields[3], m->fields[4],
+                                       err, sizeof err);
+    if (g.pam_nice != 0)
+        (void)setpriority(PRIO_PROCESS, 0, 0);
+    if (auth_rc != 0) {
         sm_log("%s (user %s, service %s)", err, m->fields[1], m->fields[0]);
         reply_failed(err);
         return;
@@ -522,7 +530,7 @@ static int listen_on(const char *path)
 
 static void __attribute__((noreturn)) usage(void)
 {
-    fprintf(stderr, "usage: sm-launcher --socket PATH [--connect-deadline-ms N] [--stop-timeout-ms N]\n");
+    fprintf(stderr, "usage: sm-launcher --socket PATH [--connect-deadline-ms N] [--stop-timeout-ms N] [--pam-nice N]\n");
     exit(2);
 }
 
@@ -549,6 +557,8 @@ int main(int argc, char **argv)
             { if (parse_long(argv[++i], 1, MAX_TIMEOUT_MS, &g.connect_deadline_ms) != 0) usage(); }
         else if (strcmp(argv[i], "--stop-timeout-ms") == 0 && i + 1 < argc)
             { if (parse_long(argv[++i], 0, MAX_TIMEOUT_MS, &g.stop_timeout_ms) != 0) usage(); }
+        else if (strcmp(argv[i], "--pam-nice") == 0 && i + 1 < argc)
+            { if (parse_long(argv[++i], 0, 19, &g.pam_nice) != 0) usage(); }
         else
             usage();
     }
