@@ -161,7 +161,7 @@ static void __attribute__((noreturn)) exec_launcher(char **argv, int out_fd, int
 
 static void on_spawn(const struct sm_message *m)
 {
-    if (m->nfields != 6) {
+    if (m->nfields != 5) {
         reply_spawn_failed(m->nfields > 0 ? m->fields[0] : "", "SPAWN needs id, socket_path, connect_deadline_ms, stop_timeout_ms, pam_nice");
         return;
     }
