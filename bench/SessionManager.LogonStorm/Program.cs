@@ -20,11 +20,8 @@ var clock = Stopwatch.StartNew();
 int created = await StormUsers.CreateAsync(options.Sessions);
 Console.WriteLine($"users: {options.Sessions} ready ({created} created) in {clock.Elapsed.TotalSeconds:0.0} s");
 
-await using var daemon = DaemonRun.Start(options.DaemonDirectory, options.Standin, work.FullName, options.Settings.Select(s => "--" + s));
-if (options.Settings.Count > 0)
-{
-    Console.WriteLine("daemon settings: " + string.Join(' ', options.Settings));
-}
+await using var daemon = DaemonRun.Start(options.DaemonDirectory, options.Standin, work.FullName, options.Settings.Select(s => "--" + s), options.DaemonNice);
+Console.WriteLine($"daemon niceness {options.DaemonNice}; settings: {(options.Settings.Count > 0 ? string.Join(' ', options.Settings) : "defaults")}");
 
 await using var rds = await Connect(daemon.SocketPath);
 await Task.Delay(1000);
@@ -59,6 +56,7 @@ var idleLaunchers = allLaunchers.Where(l => !sessionLaunchers.Contains(l)).ToLis
 long launcherRss = launchers.Sum(ProcFs.RssKb);
 long launcherPss = launchers.Sum(ProcFs.PssKb);
 var spawners = ProcFs.Running(spawnerPath);
+long idleRss = idleLaunchers.Sum(ProcFs.RssKb), idlePss = idleLaunchers.Sum(ProcFs.PssKb), spawnerRss = spawners.Sum(ProcFs.RssKb);
 long backendRss = backends.Sum(ProcFs.RssKb);
 long backendPss = backends.Sum(ProcFs.PssKb);
 
@@ -113,7 +111,7 @@ Console.WriteLine(string.Create(inv, $"launchers taken from the pool: {timings.V
 Console.WriteLine();
 Console.WriteLine(string.Create(inv, $"daemon RSS: idle {rssIdle / 1024.0:0.0} MB, after warm-up {rssBase / 1024.0:0.0} MB, with {options.Sessions} sessions {rssAfter / 1024.0:0.0} MB: {(rssAfter - rssBase) / (double)options.Sessions:0.0} KB per session"));
 Console.WriteLine(string.Create(inv, $"launchers: {launchers.Count} running a session, RSS {launcherRss / 1024.0:0.0} MB: {launcherRss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB per session (Pss {launcherPss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB)"));
-Console.WriteLine(string.Create(inv, $"idle launchers (pool {pool}): {idleLaunchers.Count}, RSS {idleLaunchers.Sum(ProcFs.RssKb) / 1024.0:0.0} MB (Pss {idleLaunchers.Sum(ProcFs.PssKb) / 1024.0:0.0} MB); sm-spawner: {spawners.Count}, RSS {spawners.Sum(ProcFs.RssKb) / 1024.0:0.0} MB"));
+Console.WriteLine(string.Create(inv, $"idle launchers (pool {pool}): {idleLaunchers.Count}, RSS {idleRss / 1024.0:0.0} MB (Pss {idlePss / 1024.0:0.0} MB); sm-spawner: {spawners.Count}, RSS {spawnerRss / 1024.0:0.0} MB"));
 Console.WriteLine(string.Create(inv, $"stand-in backends: {backends.Count} running, RSS {backendRss / 1024.0:0.0} MB: {backendRss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB per session (Pss {backendPss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB)"));
 Console.WriteLine(string.Create(inv, $"logoff: DisconnectUserSession x{options.Sessions} (DisconnectedTimeout 0): every launcher and backend gone: {allGone} after {endSeconds:0.0} s; daemon exit {exit} on SIGTERM; nothing left (processes, endpoints): {nothingLeft}"));
 foreach (var problem in daemon.Problems.Take(20))

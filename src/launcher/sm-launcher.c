@@ -570,7 +570,7 @@ int main(int argc, char **argv)
         dup2(devnull, 0);
         close(devnull);
     }
-    signal(SIGPIPE, SIG_IGN); /* a dead daemon's stderr pipe must not kill the supervisor */
+    signal(SIGPIPE, SIG_IGN); /* a dead spawner's stderr pipe must not kill the supervisor */
     signal(SIGHUP, SIG_IGN);
     sigset_t set;
     sigemptyset(&set);

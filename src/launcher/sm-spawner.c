@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -151,6 +152,9 @@ static void __attribute__((noreturn)) exec_launcher(char **argv, int out_fd, int
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL); /* SIG_IGN would survive exec */
+    /* Launchers (and the backends they fork) run at the normal priority whatever the daemon's
+     * (the unit may raise the daemon's); PAM in them goes lower (--pam-nice). */
+    (void)setpriority(PRIO_PROCESS, 0, 0);
     if (dup2(g.devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
         _exit(127);
     close_range(3, ~0U, 0);

@@ -191,7 +191,20 @@ public sealed class LauncherConnection : IAsyncDisposable
             fields.Add($"{name}={value}");
         }
 
-        var reply = await RequestAsync(LauncherMessageType.Start, fields, ct).ConfigureAwait(false);
+        (LauncherMessageType Type, string[] Fields) reply;
+        try
+        {
+            reply = await RequestAsync(LauncherMessageType.Start, fields, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller gave up (e.g. Sessions:LogonBudget) while the backend may be starting.
+            // The closed connection looks like a daemon restart to the launcher, which would keep
+            // the backend for a reconnect that never comes: SIGTERM makes it stop the backend and end.
+            _process?.Terminate();
+            throw;
+        }
+
         if (reply.Type == LauncherMessageType.Failed)
         {
             string reason = Field(reply.Fields, 0);

@@ -39,6 +39,16 @@ internal sealed class SpawnedLauncher(int pid)
         }
     }
 
+    /// <summary>SIGTERM to the launcher alone: it stops its backend (Launcher:StopTimeout), closes
+    /// the PAM session and ends.</summary>
+    public void Terminate()
+    {
+        if (!HasExited)
+        {
+            LauncherNative.Terminate(Pid);
+        }
+    }
+
     internal void OnReady() => _listening.TrySetResult(true);
 
     internal void OnLine(string line) => _lastLine = line;
