@@ -54,6 +54,7 @@ static struct {
     long long kill_at_ms, give_up_at_ms; /* 0: none */
     long long connect_deadline_ms, stop_timeout_ms;
     long long pam_nice; /* the niceness of pam_authenticate (0: as the launcher runs) */
+    long long requests; /* requests handled, over all connections */
     const char *socket_path;
 } g;
 
@@ -336,6 +337,7 @@ static void on_discard(void)
 
 static void handle(const struct sm_message *m)
 {
+    g.requests++;
     switch (m->type) {
     case SM_REQ_AUTHENTICATE: on_authenticate(m); break;
     case SM_REQ_START: on_start(m); break;
@@ -357,7 +359,10 @@ static void drop_client(const char *why)
     switch (g.state) {
     case ST_NEW:
     case ST_AUTHENTICATED:
-        sm_log("daemon connection closed (%s) before a backend started: ending", why);
+        /* An idle launcher of the daemon's pool, never asked anything, ends without a word: the
+         * daemon closed it on purpose (shutdown). */
+        if (g.requests > 0)
+            sm_log("daemon connection closed (%s) before a backend started: ending", why);
         finish(0);
     case ST_RUNNING:
     case ST_STOPPING:

@@ -86,6 +86,7 @@ public sealed class LauncherSpawnerTests
         }
 
         await Wait.UntilAsync(() => !IsAlive(spawner), "the spawner ends with its daemon connection");
+        await Task.Delay(500); // the launcher takes a new connection once it has seen the old one close
         Assert.True(IsAlive(launcherPid), "the launcher goes on");
         Assert.True(IsAlive(backend), "so does its backend");
 

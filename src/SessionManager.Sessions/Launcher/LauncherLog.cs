@@ -48,7 +48,7 @@ internal static partial class LauncherLog
     [LoggerMessage(3014, LogLevel.Debug, "PAM answered for {UserName} in {PamMs} ms, after {SlotWaitMs} ms waiting for an Auth:MaxConcurrent slot (launcher {LauncherPid})")]
     public static partial void AuthenticationTimed(this ILogger logger, string userName, double pamMs, double slotWaitMs, int launcherPid);
 
-    [LoggerMessage(3015, LogLevel.Information, "sm-spawner {SpawnerPid} started after {StartMs} ms: launchers are started through it")]
+    [LoggerMessage(3015, LogLevel.Debug, "sm-spawner {SpawnerPid} started after {StartMs} ms: launchers are started through it")]
     public static partial void SpawnerStarted(this ILogger logger, int spawnerPid, double startMs);
 
     [LoggerMessage(3016, LogLevel.Warning, "sm-spawner {SpawnerPid} ended: {Reason}; starting another (running launchers go on)")]
