@@ -29,9 +29,10 @@ public sealed class LauncherOptions
     public int PoolSize { get; set; } = 16;
 
     /// <summary>The niceness PAM authentication runs at in the launcher (0-19; 0: unchanged).
-    /// Password hashing is what a logon storm spends its CPU on; above 0 the daemon and the running
-    /// sessions keep the CPU they need meanwhile (bench/README.md "Logon storm").</summary>
-    public int PamNice { get; set; } = 10;
+    /// Password hashing is what a logon storm spends its CPU on; above 0 the running sessions keep
+    /// their CPU meanwhile, but the storm measured no clear gain for the daemon and a later last
+    /// answer (bench/README.md "Logon storm"), so it is off by default.</summary>
+    public int PamNice { get; set; }
 
     /// <summary>The executable to run: <see cref="Path"/>, or the default beside the daemon.</summary>
     public string EffectivePath => string.IsNullOrEmpty(Path) ? System.IO.Path.Combine(AppContext.BaseDirectory, "sm-launcher") : Path;

@@ -69,7 +69,7 @@ public static class ConfigurationKeys
         new("Launcher:ConnectDeadline", "00:00:30", "a launcher nobody connects to within this stops its backend and exits"),
         new("Launcher:StopTimeout", "00:00:05", "SIGTERM to SIGKILL for a launcher's backend when none is configured"),
         new("Launcher:PoolSize", "16", "launchers started ahead of need, each waiting connected for a logon (0: every logon starts its own)"),
-        new("Launcher:PamNice", "10", "niceness of PAM authentication in the launcher (0-19, 0: unchanged): a logon storm's password hashing yields the CPU to the daemon and the running sessions"),
+        new("Launcher:PamNice", "0", "niceness of PAM authentication in the launcher (0-19, 0: unchanged): above 0 a logon storm's password hashing yields the CPU to the running sessions"),
         new("FdsApi:RequireToken", "true", "every call but ping, getVersionInfo and logonConnection needs a valid token carrying the method's permission; false serves FreeRDS-era clients (fixed token HUGO) unchecked, with a warning at start"),
         new("Tokens:Lifetime", "08:00:00", "how long a logon token from logonConnection is valid (logoffConnection revokes it; none survives a restart)"),
         new("Permissions:Level", "GUEST", "what a token's user may do to sessions not its own: FULL (0x01FF), USER (0x0049), GUEST (0x0008) or flags"),
