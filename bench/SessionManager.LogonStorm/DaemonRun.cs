@@ -36,7 +36,7 @@ internal sealed class DaemonRun : IAsyncDisposable
 
     public IReadOnlyCollection<string> Problems => _problems;
 
-    public static DaemonRun Start(string daemonDirectory, string standin, string workDirectory, IEnumerable<string> extra)
+    public static DaemonRun Start(string daemonDirectory, string standin, string workDirectory, IEnumerable<string> extra, int nice = 0)
     {
         string socket = Path.Combine(workDirectory, "sm.sock");
         string[] backend(string name, string user) =>
@@ -48,10 +48,18 @@ internal sealed class DaemonRun : IAsyncDisposable
             $"--Backends:{name}:User={user}",
             $"--Backends:{name}:StopTimeout=00:00:02",
         ];
-        var info = new ProcessStartInfo(Path.Combine(daemonDirectory, "SessionManager"))
+        // Under nice(1) from its start: every thread of the runtime gets the niceness.
+        var info = new ProcessStartInfo(nice == 0 ? Path.Combine(daemonDirectory, "SessionManager") : "/usr/bin/nice")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        if (nice != 0)
+        {
+            info.ArgumentList.Add("-n");
+            info.ArgumentList.Add(nice.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            info.ArgumentList.Add(Path.Combine(daemonDirectory, "SessionManager"));
+        }
+
         string[] args =
         [
             $"--Icp:SocketPath={socket}",

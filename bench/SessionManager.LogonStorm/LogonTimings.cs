@@ -1,17 +1,16 @@
 namespace SessionManager.LogonStorm;
 
 /// <summary>
-/// One logon's time as the daemon logged it (Debug events): the launcher's start (3001), the
-/// wait for an Auth:MaxConcurrent slot and PAM itself (3014), the backend start (PAM session
-/// open, fork, exec, in the launcher) and the wait for its endpoint (3503). Joined by launcher
-/// pid, user and session id.
+/// One logon's time as the daemon logged it (Debug events): the wait for an Auth:MaxConcurrent
+/// slot and PAM itself (3014), the wait for a launcher (3018: none when the pool had an idle one;
+/// else its spawn and start, 3001), the backend start (PAM session open, fork, exec, in the
+/// launcher) and the wait for its endpoint (3503). Joined by launcher pid, user and session id.
 /// </summary>
-internal sealed record LogonTimings(double LauncherStartMs, double SlotWaitMs, double PamMs, double BackendStartMs, double EndpointWaitMs, double SpawnWaitMs = 0)
+internal sealed record LogonTimings(double SlotWaitMs, double PamMs, double BackendStartMs, double EndpointWaitMs, double LauncherWaitMs, bool FromPool)
 {
-    /// <summary>When (the daemon's clock, @t of its events) the launcher was spawned, PAM
-    /// answered, the backend start began and the endpoint was ready: the gaps between them are
-    /// the daemon's own time.</summary>
-    public DateTimeOffset Spawned { get; init; }
+    /// <summary>When (the daemon's clock, @t of its events) PAM began and answered, the backend
+    /// start began and the endpoint was ready: the gaps between them are the daemon's own time.</summary>
+    public DateTimeOffset PamBegan { get; init; }
 
     public DateTimeOffset PamAnswered { get; init; }
 
@@ -19,13 +18,19 @@ internal sealed record LogonTimings(double LauncherStartMs, double SlotWaitMs, d
 
     public DateTimeOffset EndpointReady { get; init; }
 
-    /// <summary>The parts outside the daemon's own code: external processes and PAM.</summary>
-    public double ExternalMs => SpawnWaitMs + LauncherStartMs + SlotWaitMs + PamMs + BackendStartMs + EndpointWaitMs;
+    /// <summary>Issue 7's "answer time minus PAM and backend start": what is not the daemon's own.
+    /// The slot wait is PAM's queue (Auth:MaxConcurrent conversations at once), counted with PAM;
+    /// waiting for a launcher is the daemon's own.</summary>
+    public double ExternalMs => SlotWaitMs + PamMs + BackendStartMs + EndpointWaitMs;
 
     public static Dictionary<string, LogonTimings> Collect(DaemonRun daemon)
     {
-        var launcherStart = daemon.Events(3001).ToDictionary(e => e.GetProperty("LauncherPid").GetInt32(),
-            e => (e.GetProperty("StartMs").GetDouble(), At(e), e.TryGetProperty(nameof(SpawnWaitMs), out var w) ? w.GetDouble() : 0));
+        var assigned = new Dictionary<int, (double WaitMs, bool FromPool)>();
+        foreach (var e in daemon.Events(3018))
+        {
+            assigned[e.GetProperty("LauncherPid").GetInt32()] = (e.GetProperty(nameof(LauncherWaitMs)).GetDouble(), e.GetProperty(nameof(FromPool)).GetBoolean());
+        }
+
         var backend = daemon.Events(3503).ToDictionary(e => e.GetProperty("SessionId").GetInt32(), e => (e.GetProperty(nameof(BackendStartMs)).GetDouble(), e.GetProperty(nameof(EndpointWaitMs)).GetDouble(), At(e)));
         var sessionOf = new Dictionary<string, int>();
         foreach (var e in daemon.Events(3201))
@@ -38,14 +43,15 @@ internal sealed record LogonTimings(double LauncherStartMs, double SlotWaitMs, d
         {
             string user = e.GetProperty("UserName").GetString()!;
             int launcher = e.GetProperty("LauncherPid").GetInt32();
-            if (!sessionOf.TryGetValue(user, out int sid) || !backend.TryGetValue(sid, out var b) || !launcherStart.TryGetValue(launcher, out var start))
+            if (!sessionOf.TryGetValue(user, out int sid) || !backend.TryGetValue(sid, out var b) || !assigned.TryGetValue(launcher, out var a))
             {
                 continue;
             }
 
-            result[user] = new LogonTimings(start.Item1, e.GetProperty(nameof(SlotWaitMs)).GetDouble(), e.GetProperty(nameof(PamMs)).GetDouble(), b.Item1, b.Item2, start.Item3)
+            double pamMs = e.GetProperty(nameof(PamMs)).GetDouble();
+            result[user] = new LogonTimings(e.GetProperty(nameof(SlotWaitMs)).GetDouble(), pamMs, b.Item1, b.Item2, a.WaitMs, a.FromPool)
             {
-                Spawned = start.Item2.AddMilliseconds(-start.Item1),
+                PamBegan = At(e).AddMilliseconds(-pamMs),
                 PamAnswered = At(e),
                 BackendStarting = b.Item3.AddMilliseconds(-b.Item1 - b.Item2),
                 EndpointReady = b.Item3,

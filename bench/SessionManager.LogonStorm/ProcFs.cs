@@ -34,6 +34,20 @@ internal static class ProcFs
         }
     }
 
+    /// <summary>PPid of a process (0 if it is gone).</summary>
+    public static int ParentPid(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("PPid:", StringComparison.Ordinal));
+            return line is null ? 0 : int.Parse(line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>The processes whose executable is <paramref name="program"/>.</summary>
     public static List<int> Running(string program)
     {

@@ -5,10 +5,13 @@ using SessionManager.LogonStorm;
 
 // The logon storm: N LogonUser at once on one ICP connection, each its own connectionId and
 // user, through real PAM (pam_unix), sm-launcher and the stand-in backend. Prints figures.
-//   SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N] [--keep-users]
+//   SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N] [--keep-users] [--set KEY=VALUE]...
 var options = StormOptions.Parse(args);
 var inv = CultureInfo.InvariantCulture;
 string launcherPath = Path.Combine(options.DaemonDirectory, "sm-launcher");
+string spawnerPath = Path.Combine(options.DaemonDirectory, "sm-spawner");
+// Idle launchers of the pool stay while the daemon runs: "all gone" means only they are left.
+int pool = options.PoolSize;
 var work = Directory.CreateTempSubdirectory("sm-storm-");
 // Backends run as the storm users: they must reach the pipe directory.
 File.SetUnixFileMode(work.FullName, (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit);
@@ -17,7 +20,9 @@ var clock = Stopwatch.StartNew();
 int created = await StormUsers.CreateAsync(options.Sessions);
 Console.WriteLine($"users: {options.Sessions} ready ({created} created) in {clock.Elapsed.TotalSeconds:0.0} s");
 
-await using var daemon = DaemonRun.Start(options.DaemonDirectory, options.Standin, work.FullName, []);
+await using var daemon = DaemonRun.Start(options.DaemonDirectory, options.Standin, work.FullName, options.Settings.Select(s => "--" + s), options.DaemonNice);
+Console.WriteLine($"daemon niceness {options.DaemonNice}; settings: {(options.Settings.Count > 0 ? string.Join(' ', options.Settings) : "defaults")}");
+
 await using var rds = await Connect(daemon.SocketPath);
 await Task.Delay(1000);
 long rssIdle = ProcFs.RssKb(daemon.Pid);
@@ -25,7 +30,7 @@ long rssIdle = ProcFs.RssKb(daemon.Pid);
 // Warm-up: one logon and its end, so JIT and first-use allocations are not counted per session.
 await LogonAll(rds, [(999u, 1)]);
 await EndAll(rds, [999u]);
-await WaitGone(launcherPath, options.Standin, TimeSpan.FromSeconds(30));
+await WaitGone(launcherPath, options.Standin, pool, TimeSpan.FromSeconds(30));
 await Task.Delay(1000);
 long rssBase = ProcFs.RssKb(daemon.Pid);
 await GcDumpAsync("after warm-up");
@@ -42,17 +47,22 @@ await daemon.WaitForEventsAsync(3503, options.Sessions, TimeSpan.FromSeconds(10)
 await Task.Delay(500);
 long rssAfter = ProcFs.RssKb(daemon.Pid);
 await GcDumpAsync($"with {options.Sessions} sessions");
-var launchers = ProcFs.Running(launcherPath);
+var backends = ProcFs.Running(options.Standin);
+// A session's launcher is its backend's parent; the others are the pool's idle ones.
+var sessionLaunchers = backends.Select(ProcFs.ParentPid).ToHashSet();
+var allLaunchers = ProcFs.Running(launcherPath);
+var launchers = allLaunchers.Where(sessionLaunchers.Contains).ToList();
+var idleLaunchers = allLaunchers.Where(l => !sessionLaunchers.Contains(l)).ToList();
 long launcherRss = launchers.Sum(ProcFs.RssKb);
 long launcherPss = launchers.Sum(ProcFs.PssKb);
-var backends = ProcFs.Running(options.Standin);
+var spawners = ProcFs.Running(spawnerPath);
+long idleRss = idleLaunchers.Sum(ProcFs.RssKb), idlePss = idleLaunchers.Sum(ProcFs.PssKb), spawnerRss = spawners.Sum(ProcFs.RssKb);
 long backendRss = backends.Sum(ProcFs.RssKb);
 long backendPss = backends.Sum(ProcFs.PssKb);
 
 var timings = LogonTimings.Collect(daemon);
 var own = new List<double>();
-var ownWithSlot = new List<double>();
-var beforeSpawn = new List<double>();
+var beforeSlot = new List<double>();
 var pamToBackend = new List<double>();
 var endpointToAnswer = new List<double>();
 for (int i = 0; i < logons.Count; i++)
@@ -60,8 +70,7 @@ for (int i = 0; i < logons.Count; i++)
     if (timings.TryGetValue(StormUsers.Name(logons[i].Item2), out var t))
     {
         own.Add(latencyMs[i] - t.ExternalMs);
-        ownWithSlot.Add(latencyMs[i] - t.ExternalMs + t.SlotWaitMs);
-        beforeSpawn.Add((t.Spawned - t0Wall).TotalMilliseconds);
+        beforeSlot.Add((t.PamBegan - t0Wall).TotalMilliseconds - t.SlotWaitMs - t.LauncherWaitMs);
         pamToBackend.Add((t.BackendStarting - t.PamAnswered).TotalMilliseconds);
         endpointToAnswer.Add(latencyMs[i] - (t.EndpointReady - t0Wall).TotalMilliseconds);
     }
@@ -69,10 +78,10 @@ for (int i = 0; i < logons.Count; i++)
 
 clock.Restart();
 await EndAll(rds, [.. logons.Select(l => l.Item1)]);
-bool allGone = await WaitGone(launcherPath, options.Standin, TimeSpan.FromSeconds(60));
+bool allGone = await WaitGone(launcherPath, options.Standin, pool, TimeSpan.FromSeconds(60));
 double endSeconds = clock.Elapsed.TotalSeconds;
 int exit = await daemon.StopAsync(TimeSpan.FromSeconds(30));
-bool nothingLeft = ProcFs.Running(launcherPath).Count == 0 && ProcFs.Running(options.Standin).Count == 0
+bool nothingLeft = await WaitGone(launcherPath, options.Standin, 0, TimeSpan.FromSeconds(5)) && ProcFs.Running(spawnerPath).Count == 0
     && !Directory.EnumerateFileSystemEntries(Path.Combine(work.FullName, "pipe")).Any();
 
 if (!options.KeepUsers)
@@ -89,20 +98,20 @@ Console.WriteLine();
 Console.WriteLine(string.Create(inv, $"{options.Sessions} LogonUser at once: {ok.Count(o => o)} answered SUCCESS with a desktop endpoint, {ok.Count(o => !o)} not; budget {options.Budget.TotalMilliseconds:0} ms, latest answer {latencyMs.Max():0} ms"));
 Console.WriteLine($"{"ms per logon",-44} {"min",9} {"p50",9} {"p99",9} {"max",9} {"n",5}");
 Console.WriteLine(row("answer latency (client)", Percentiles.Of(latencyMs)));
-Console.WriteLine(row("  wait for its turn to spawn (one fork at a time)", Percentiles.Of(timings.Values.Select(t => t.SpawnWaitMs))));
-Console.WriteLine(row("  launcher start (spawn until listening)", Percentiles.Of(timings.Values.Select(t => t.LauncherStartMs))));
 Console.WriteLine(row("  wait for an Auth:MaxConcurrent slot", Percentiles.Of(timings.Values.Select(t => t.SlotWaitMs))));
 Console.WriteLine(row("  PAM authenticate + account", Percentiles.Of(timings.Values.Select(t => t.PamMs))));
 Console.WriteLine(row("  backend start (PAM session, fork, exec)", Percentiles.Of(timings.Values.Select(t => t.BackendStartMs))));
 Console.WriteLine(row("  backend endpoint wait", Percentiles.Of(timings.Values.Select(t => t.EndpointWaitMs))));
 Console.WriteLine(row("daemon's own = latency - all of the above", Percentiles.Of(own)));
-Console.WriteLine(row("daemon's own, slot wait counted as its own", Percentiles.Of(ownWithSlot)));
-Console.WriteLine(row("  of it: request sent until launcher spawn", Percentiles.Of(beforeSpawn)));
+Console.WriteLine(row("  of it: request sent until it asked for a slot", Percentiles.Of(beforeSlot)));
+Console.WriteLine(row("  of it: waiting for a launcher", Percentiles.Of(timings.Values.Select(t => t.LauncherWaitMs))));
 Console.WriteLine(row("  of it: PAM answered until backend start", Percentiles.Of(pamToBackend)));
 Console.WriteLine(row("  of it: endpoint ready until answer read", Percentiles.Of(endpointToAnswer)));
+Console.WriteLine(string.Create(inv, $"launchers taken from the pool: {timings.Values.Count(t => t.FromPool)} of {timings.Count}; started on a logon's path: {timings.Values.Count(t => !t.FromPool)}"));
 Console.WriteLine();
 Console.WriteLine(string.Create(inv, $"daemon RSS: idle {rssIdle / 1024.0:0.0} MB, after warm-up {rssBase / 1024.0:0.0} MB, with {options.Sessions} sessions {rssAfter / 1024.0:0.0} MB: {(rssAfter - rssBase) / (double)options.Sessions:0.0} KB per session"));
-Console.WriteLine(string.Create(inv, $"launchers: {launchers.Count} running, RSS {launcherRss / 1024.0:0.0} MB: {launcherRss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB per session (Pss {launcherPss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB)"));
+Console.WriteLine(string.Create(inv, $"launchers: {launchers.Count} running a session, RSS {launcherRss / 1024.0:0.0} MB: {launcherRss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB per session (Pss {launcherPss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB)"));
+Console.WriteLine(string.Create(inv, $"idle launchers (pool {pool}): {idleLaunchers.Count}, RSS {idleRss / 1024.0:0.0} MB (Pss {idlePss / 1024.0:0.0} MB); sm-spawner: {spawners.Count}, RSS {spawnerRss / 1024.0:0.0} MB"));
 Console.WriteLine(string.Create(inv, $"stand-in backends: {backends.Count} running, RSS {backendRss / 1024.0:0.0} MB: {backendRss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB per session (Pss {backendPss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB)"));
 Console.WriteLine(string.Create(inv, $"logoff: DisconnectUserSession x{options.Sessions} (DisconnectedTimeout 0): every launcher and backend gone: {allGone} after {endSeconds:0.0} s; daemon exit {exit} on SIGTERM; nothing left (processes, endpoints): {nothingLeft}"));
 foreach (var problem in daemon.Problems.Take(20))
@@ -145,10 +154,11 @@ static async Task EndAll(IcpClient rds, IReadOnlyList<uint> connections) =>
     await Task.WhenAll(await rds.SendBatchAsync([.. connections.Select(c =>
         IcpClient.Request((uint)MsgType.DisconnectUserSession, new DisconnectUserSessionRequest { ConnectionId = c }))]));
 
-static async Task<bool> WaitGone(string launcher, string standin, TimeSpan patience)
+// Until no backend runs and at most `idle` launchers (the pool's) are left.
+static async Task<bool> WaitGone(string launcher, string standin, int idle, TimeSpan patience)
 {
     var deadline = DateTime.UtcNow + patience;
-    while (ProcFs.Running(launcher).Count + ProcFs.Running(standin).Count > 0)
+    while (ProcFs.Running(launcher).Count > idle || ProcFs.Running(standin).Count > 0)
     {
         if (DateTime.UtcNow > deadline)
         {

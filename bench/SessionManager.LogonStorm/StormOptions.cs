@@ -2,8 +2,16 @@ using System.Globalization;
 
 namespace SessionManager.LogonStorm;
 
-internal sealed record StormOptions(string DaemonDirectory, string Standin, int Sessions, bool KeepUsers)
+/// <param name="Settings">Extra daemon settings (--set Launcher:PamNice=0), passed as --KEY=VALUE.</param>
+/// <param name="DaemonNice">The niceness the daemon runs at (nice -n), as a unit's Nice= would set it.</param>
+internal sealed record StormOptions(string DaemonDirectory, string Standin, int Sessions, bool KeepUsers, IReadOnlyList<string> Settings, int DaemonNice)
 {
+    /// <summary>Launcher:PoolSize as the daemon runs it (its default unless set): idle launchers
+    /// that stay when every session has ended.</summary>
+    public int PoolSize => Settings.LastOrDefault(s => s.StartsWith("Launcher:PoolSize=", StringComparison.Ordinal)) is { } set
+        ? int.Parse(set["Launcher:PoolSize=".Length..], CultureInfo.InvariantCulture)
+        : 16;
+
     /// <summary>The daemon's default Sessions:LogonBudget, which the storm does not change.</summary>
     public TimeSpan Budget { get; } = TimeSpan.FromSeconds(8);
 
@@ -12,6 +20,8 @@ internal sealed record StormOptions(string DaemonDirectory, string Standin, int 
         string? daemon = null, standin = null;
         int sessions = 200;
         bool keep = false;
+        var settings = new List<string>();
+        int nice = 0;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -20,7 +30,9 @@ internal sealed record StormOptions(string DaemonDirectory, string Standin, int 
                 case "--standin" when i + 1 < args.Length: standin = Path.GetFullPath(args[++i]); break;
                 case "--sessions" when i + 1 < args.Length: sessions = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--keep-users": keep = true; break;
-                default: throw new ArgumentException($"usage: SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N] [--keep-users] (got '{args[i]}')");
+                case "--daemon-nice" when i + 1 < args.Length: nice = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--set" when i + 1 < args.Length && args[i + 1].Contains('=', StringComparison.Ordinal): settings.Add(args[++i]); break;
+                default: throw new ArgumentException($"usage: SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N] [--keep-users] [--daemon-nice N] [--set KEY=VALUE]... (got '{args[i]}')");
             }
         }
 
@@ -29,6 +41,6 @@ internal sealed record StormOptions(string DaemonDirectory, string Standin, int 
             throw new ArgumentException("usage: SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N (1-999)] [--keep-users]");
         }
 
-        return new StormOptions(daemon, standin, sessions, keep);
+        return new StormOptions(daemon, standin, sessions, keep, settings, nice);
     }
 }

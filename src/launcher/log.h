@@ -1,4 +1,5 @@
-/* Launcher diagnostics go to stderr, which the daemon reads line by line into its log.
+/* Launcher diagnostics go to stderr, a pipe to sm-spawner, which sends each line on to the
+ * daemon's log.
  * Nothing written here ever contains a password: callers pass only names, numbers and PAM's
  * own error texts. */
 #ifndef SM_LOG_H

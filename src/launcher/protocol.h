@@ -33,6 +33,17 @@ enum sm_reply {
     SM_EVT_EXITED = 0x86,  /* exit code (-1 if killed), signal (0 if exited) */
 };
 
+/* daemon <-> sm-spawner (the same framing): requests carry an id the reply repeats; events name
+ * the launcher by pid. */
+enum sm_spawner_message {
+    SM_REQ_SPAWN = 0x10,         /* id, socket_path, connect_deadline_ms, stop_timeout_ms, pam_nice */
+    SM_REP_SPAWNED = 0x90,       /* id, pid */
+    SM_REP_SPAWN_FAILED = 0x91,  /* id, reason */
+    SM_EVT_READY = 0x92,         /* pid: the launcher printed "ready" (it listens on its socket) */
+    SM_EVT_LOG = 0x93,           /* pid, one line the launcher wrote to stderr */
+    SM_EVT_CHILD_EXITED = 0x94,  /* pid, exit code (-1 if killed), signal (0 if exited) */
+};
+
 struct sm_message {
     int type;
     size_t nfields;

@@ -3,8 +3,8 @@
  * The daemon must never fork, and must not open PAM sessions in its own process (pam_systemd
  * would move it into the user's session, and a PAM module that hangs or crashes would take it
  * down). So each logon attempt gets one sm-launcher, started as root with
- *     sm-launcher --socket PATH [--connect-deadline-ms N] [--stop-timeout-ms N]
- * It creates the control socket PATH (mode 0600, in a root-only directory), prints "ready" on
+ *     sm-launcher --socket PATH [--connect-deadline-ms N] [--stop-timeout-ms N] [--pam-nice N]
+ * (the daemon has sm-spawner start it). It creates the control socket PATH (mode 0600, in a root-only directory), prints "ready" on
  * stdout, and serves one daemon connection at a time (peer uid must be its own): AUTHENTICATE
  * with one PAM handle, then START the backend (opening the PAM session with the same handle),
  * supervise it, STOP it, and report EXITED. If the daemon goes away while a backend runs, the
@@ -53,6 +53,8 @@ static struct {
     int listen_fd, client_fd, sig_fd;
     long long kill_at_ms, give_up_at_ms; /* 0: none */
     long long connect_deadline_ms, stop_timeout_ms;
+    long long pam_nice; /* the niceness of pam_authenticate (0: as the launcher runs) */
+    long long requests; /* requests handled, over all connections */
     const char *socket_path;
 } g;
 
@@ -133,8 +135,15 @@ static void on_authenticate(const struct sm_message *m)
         reply_failed("already authenticated");
         return;
     }
-    if (sm_auth_authenticate(&g.auth, m->fields[0], m->fields[1], m->fields[2], m->fields[3], m->fields[4],
-                             err, sizeof err) != 0) {
+    /* Password hashing is the CPU-heavy part of a logon; at a higher niceness a logon storm
+     * leaves the daemon (and the running sessions) the CPU they need. Root may go back to 0. */
+    if (g.pam_nice != 0)
+        (void)setpriority(PRIO_PROCESS, 0, (int)g.pam_nice);
+    int auth_rc = sm_auth_authenticate(&g.auth, m->fields[0], m->fields[1], m->fields[2], m->fields[3], m->fields[4],
+                                       err, sizeof err);
+    if (g.pam_nice != 0)
+        (void)setpriority(PRIO_PROCESS, 0, 0);
+    if (auth_rc != 0) {
         sm_log("%s (user %s, service %s)", err, m->fields[1], m->fields[0]);
         reply_failed(err);
         return;
@@ -328,6 +337,7 @@ static void on_discard(void)
 
 static void handle(const struct sm_message *m)
 {
+    g.requests++;
     switch (m->type) {
     case SM_REQ_AUTHENTICATE: on_authenticate(m); break;
     case SM_REQ_START: on_start(m); break;
@@ -349,7 +359,10 @@ static void drop_client(const char *why)
     switch (g.state) {
     case ST_NEW:
     case ST_AUTHENTICATED:
-        sm_log("daemon connection closed (%s) before a backend started: ending", why);
+        /* An idle launcher of the daemon's pool, never asked anything, ends without a word: the
+         * daemon closed it on purpose (shutdown). */
+        if (g.requests > 0)
+            sm_log("daemon connection closed (%s) before a backend started: ending", why);
         finish(0);
     case ST_RUNNING:
     case ST_STOPPING:
@@ -522,7 +535,7 @@ static int listen_on(const char *path)
 
 static void __attribute__((noreturn)) usage(void)
 {
-    fprintf(stderr, "usage: sm-launcher --socket PATH [--connect-deadline-ms N] [--stop-timeout-ms N]\n");
+    fprintf(stderr, "usage: sm-launcher --socket PATH [--connect-deadline-ms N] [--stop-timeout-ms N] [--pam-nice N]\n");
     exit(2);
 }
 
@@ -549,6 +562,8 @@ int main(int argc, char **argv)
             { if (parse_long(argv[++i], 1, MAX_TIMEOUT_MS, &g.connect_deadline_ms) != 0) usage(); }
         else if (strcmp(argv[i], "--stop-timeout-ms") == 0 && i + 1 < argc)
             { if (parse_long(argv[++i], 0, MAX_TIMEOUT_MS, &g.stop_timeout_ms) != 0) usage(); }
+        else if (strcmp(argv[i], "--pam-nice") == 0 && i + 1 < argc)
+            { if (parse_long(argv[++i], 0, 19, &g.pam_nice) != 0) usage(); }
         else
             usage();
     }
@@ -560,7 +575,7 @@ int main(int argc, char **argv)
         dup2(devnull, 0);
         close(devnull);
     }
-    signal(SIGPIPE, SIG_IGN); /* a dead daemon's stderr pipe must not kill the supervisor */
+    signal(SIGPIPE, SIG_IGN); /* a dead spawner's stderr pipe must not kill the supervisor */
     signal(SIGHUP, SIG_IGN);
     sigset_t set;
     sigemptyset(&set);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
@@ -17,7 +16,7 @@ namespace SessionManager.Sessions.Launcher;
 public sealed class LauncherConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly LauncherProcess? _process;
+    private readonly SpawnedLauncher? _process;
     private readonly SemaphoreSlim _authSlots;
     private readonly AuthOptions _auth;
     private readonly ILogger _logger;
@@ -30,7 +29,7 @@ public sealed class LauncherConnection : IAsyncDisposable
     private int _slotHeld;
     private double _heldSlotWaitMs;
 
-    internal LauncherConnection(Socket socket, string socketPath, int launcherPid, LauncherProcess? process,
+    internal LauncherConnection(Socket socket, string socketPath, int launcherPid, SpawnedLauncher? process,
         SemaphoreSlim authSlots, AuthOptions auth, ILogger logger)
     {
         _socket = socket;
@@ -54,8 +53,25 @@ public sealed class LauncherConnection : IAsyncDisposable
     /// closed by then); faults with <see cref="LauncherException"/> if the connection ends first.</summary>
     public Task<BackendExit> Exited => _exited.Task;
 
-    /// <summary>The launcher process's exit code, when this daemon started it (null after a reconnect).</summary>
+    /// <summary>The launcher process's exit code, when this daemon started it (null after a reconnect);
+    /// -1 when it ended while sm-spawner, which reaps it, was not running.</summary>
     internal Task<int>? LauncherExit => _process?.Exit;
+
+    /// <summary>The connection has ended (e.g. an idle launcher of the pool died).</summary>
+    internal bool IsClosed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _closedReason is not null;
+            }
+        }
+    }
+
+    /// <summary>Closes the connection without waiting for its read loop (synchronous disposal of
+    /// the pool): an idle launcher ends when its connection closes.</summary>
+    internal void Abandon() => Close(null);
 
     /// <summary>
     /// PAM authentication and account check of <paramref name="user"/> under Auth:PamService. At
@@ -175,7 +191,20 @@ public sealed class LauncherConnection : IAsyncDisposable
             fields.Add($"{name}={value}");
         }
 
-        var reply = await RequestAsync(LauncherMessageType.Start, fields, ct).ConfigureAwait(false);
+        (LauncherMessageType Type, string[] Fields) reply;
+        try
+        {
+            reply = await RequestAsync(LauncherMessageType.Start, fields, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller gave up (e.g. Sessions:LogonBudget) while the backend may be starting.
+            // The closed connection looks like a daemon restart to the launcher, which would keep
+            // the backend for a reconnect that never comes: SIGTERM makes it stop the backend and end.
+            _process?.Terminate();
+            throw;
+        }
+
         if (reply.Type == LauncherMessageType.Failed)
         {
             string reason = Field(reply.Fields, 0);
@@ -313,48 +342,16 @@ public sealed class LauncherConnection : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        // A session's connection lives as long as the session but sees a handful of frames: each
-        // is read into a pooled buffer, not a 64 KiB one held per session.
         var header = new byte[4];
         string reason;
         try
         {
             while (true)
             {
-                if (!await ReadExactlyAsync(header).ConfigureAwait(false))
-                {
-                    reason = "the launcher closed the connection";
-                    break;
-                }
-
-                uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
-                if (length is 0 or > LauncherFrameCodec.MaxPayload)
-                {
-                    reason = $"frame length {length} out of bounds";
-                    break;
-                }
-
-                var payload = System.Buffers.ArrayPool<byte>.Shared.Rent((int)length);
-                (LauncherMessageType Type, string[] Fields)? decoded;
-                try
-                {
-                    if (!await ReadExactlyAsync(payload.AsMemory(0, (int)length)).ConfigureAwait(false))
-                    {
-                        reason = "the launcher closed the connection inside a frame";
-                        break;
-                    }
-
-                    decoded = LauncherFrameCodec.Decode(payload.AsSpan(0, (int)length));
-                }
-                finally
-                {
-                    // Cleared: a frame may carry the PAM environment.
-                    System.Buffers.ArrayPool<byte>.Shared.Return(payload, clearArray: true);
-                }
-
+                var (decoded, endReason) = await LauncherFrameCodec.ReadAsync(_socket, header).ConfigureAwait(false);
                 if (decoded is not { } message)
                 {
-                    reason = "malformed frame";
+                    reason = endReason == "the peer closed the connection" ? "the launcher closed the connection" : endReason!;
                     break;
                 }
 
@@ -399,23 +396,6 @@ public sealed class LauncherConnection : IAsyncDisposable
         var exit = new BackendExit(code >= 0 ? code : null, signal > 0 ? signal : null);
         _logger.BackendExited(LauncherPid, exit);
         _exited.TrySetResult(exit);
-    }
-
-    private async ValueTask<bool> ReadExactlyAsync(Memory<byte> buffer)
-    {
-        int got = 0;
-        while (got < buffer.Length)
-        {
-            int n = await _socket.ReceiveAsync(buffer[got..], SocketFlags.None).ConfigureAwait(false);
-            if (n == 0)
-            {
-                return false;
-            }
-
-            got += n;
-        }
-
-        return true;
     }
 
     /// <summary>Ends the connection once; <paramref name="reason"/> null: closed by us, not logged.</summary>

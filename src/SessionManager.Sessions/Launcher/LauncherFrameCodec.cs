@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -71,5 +72,57 @@ internal static class LauncherFrameCodec
         }
 
         return (type, fields.ToArray());
+    }
+
+    /// <summary>
+    /// Reads the next frame from <paramref name="socket"/> into a pooled buffer (cleared after
+    /// decoding: a frame may carry the PAM environment), so a connection that lives as long as its
+    /// session holds no read buffer between frames. Returns the message, or the reason the stream
+    /// cannot go on. <paramref name="header"/> is the caller's 4-byte scratch buffer.
+    /// </summary>
+    public static async ValueTask<((LauncherMessageType Type, string[] Fields)? Message, string? EndReason)> ReadAsync(Socket socket, byte[] header)
+    {
+        if (!await ReadExactlyAsync(socket, header).ConfigureAwait(false))
+        {
+            return (null, "the peer closed the connection");
+        }
+
+        uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
+        if (length is 0 or > MaxPayload)
+        {
+            return (null, $"frame length {length} out of bounds");
+        }
+
+        var payload = ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            if (!await ReadExactlyAsync(socket, payload.AsMemory(0, (int)length)).ConfigureAwait(false))
+            {
+                return (null, "the peer closed the connection inside a frame");
+            }
+
+            return Decode(payload.AsSpan(0, (int)length)) is { } message ? (message, null) : (null, "malformed frame");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(payload, clearArray: true);
+        }
+    }
+
+    private static async ValueTask<bool> ReadExactlyAsync(Socket socket, Memory<byte> buffer)
+    {
+        int got = 0;
+        while (got < buffer.Length)
+        {
+            int n = await socket.ReceiveAsync(buffer[got..], SocketFlags.None).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return false;
+            }
+
+            got += n;
+        }
+
+        return true;
     }
 }

@@ -48,6 +48,22 @@ internal static partial class LauncherLog
     [LoggerMessage(3014, LogLevel.Debug, "PAM answered for {UserName} in {PamMs} ms, after {SlotWaitMs} ms waiting for an Auth:MaxConcurrent slot (launcher {LauncherPid})")]
     public static partial void AuthenticationTimed(this ILogger logger, string userName, double pamMs, double slotWaitMs, int launcherPid);
 
+    [LoggerMessage(3015, LogLevel.Debug, "sm-spawner {SpawnerPid} started after {StartMs} ms: launchers are started through it")]
+    public static partial void SpawnerStarted(this ILogger logger, int spawnerPid, double startMs);
+
+    [LoggerMessage(3016, LogLevel.Warning, "sm-spawner {SpawnerPid} ended: {Reason}; starting another (running launchers go on)")]
+    public static partial void SpawnerEnded(this ILogger logger, int spawnerPid, string reason);
+
+    [LoggerMessage(3017, LogLevel.Information, "sm-spawner {SpawnerPid}: {SpawnerLine}")]
+    public static partial void SpawnerSaid(this ILogger logger, int spawnerPid, string spawnerLine);
+
+    // Debug: bench/logon-storm counts the wait for a launcher as the daemon's own time.
+    [LoggerMessage(3018, LogLevel.Debug, "Logon got launcher {LauncherPid} after {LauncherWaitMs} ms (from the pool: {FromPool})")]
+    public static partial void LauncherAssigned(this ILogger logger, int launcherPid, double launcherWaitMs, bool fromPool);
+
+    [LoggerMessage(3019, LogLevel.Warning, "Could not start an idle launcher for the pool: {Reason} (tried again at the next logon)")]
+    public static partial void PoolFillFailed(this ILogger logger, string reason);
+
     [LoggerMessage(3013, LogLevel.Error, "Launcher {LauncherPath} did not start: {Reason}")]
     public static partial void LauncherFailedToStart(this ILogger logger, string launcherPath, string reason);
 }

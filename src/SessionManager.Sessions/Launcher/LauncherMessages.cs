@@ -14,6 +14,14 @@ internal enum LauncherMessageType : byte
     StatusReply = 0x84,
     Done = 0x85,
     Exited = 0x86,
+
+    // daemon <-> sm-spawner
+    Spawn = 0x10,
+    Spawned = 0x90,
+    SpawnFailed = 0x91,
+    Ready = 0x92,
+    Log = 0x93,
+    ChildExited = 0x94,
 }
 
 /// <summary>The account PAM authenticated (its canonical name from PAM_USER, which a module may

@@ -7,6 +7,7 @@ namespace SessionManager.Sessions.Launcher;
 internal static partial class LauncherNative
 {
     public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);
@@ -24,6 +25,14 @@ internal static partial class LauncherNative
         {
             _ = kill(-pid, SIGKILL);
             _ = kill(pid, SIGKILL);
+        }
+    }
+
+    public static void Terminate(int pid)
+    {
+        if (pid > 1)
+        {
+            _ = kill(pid, SIGTERM);
         }
     }
 

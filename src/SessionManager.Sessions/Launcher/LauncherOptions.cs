@@ -24,6 +24,19 @@ public sealed class LauncherOptions
     /// backend has between SIGTERM and SIGKILL.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Launchers started ahead of need and kept connected, so that a logon takes a ready
+    /// one instead of waiting for a process to start. 0: each logon starts its own.</summary>
+    public int PoolSize { get; set; } = 16;
+
+    /// <summary>The niceness PAM authentication runs at in the launcher (0-19; 0: unchanged).
+    /// Password hashing is what a logon storm spends its CPU on; above 0 the running sessions keep
+    /// their CPU meanwhile, but the storm measured no clear gain for the daemon and a later last
+    /// answer (bench/README.md "Logon storm"), so it is off by default.</summary>
+    public int PamNice { get; set; }
+
     /// <summary>The executable to run: <see cref="Path"/>, or the default beside the daemon.</summary>
     public string EffectivePath => string.IsNullOrEmpty(Path) ? System.IO.Path.Combine(AppContext.BaseDirectory, "sm-launcher") : Path;
+
+    /// <summary>sm-spawner, which starts the launchers: always the one beside the daemon.</summary>
+    internal string EffectiveSpawnerPath { get; init; } = System.IO.Path.Combine(AppContext.BaseDirectory, "sm-spawner");
 }

@@ -24,6 +24,16 @@ internal sealed class LauncherOptionsValidator : IValidateOptions<LauncherOption
         CheckSpan(errors, "Launcher:StartTimeout", o.StartTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         CheckSpan(errors, "Launcher:ConnectDeadline", o.ConnectDeadline, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         CheckSpan(errors, "Launcher:StopTimeout", o.StopTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
+        if (o.PoolSize is < 0 or > 256)
+        {
+            errors.Add($"Launcher:PoolSize: must be 0-256 (got {o.PoolSize})");
+        }
+
+        if (o.PamNice is < 0 or > 19)
+        {
+            errors.Add($"Launcher:PamNice: must be 0-19 (got {o.PamNice})");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -15,6 +15,7 @@ public static class LauncherServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SessionLauncher>();
+        services.AddHostedService<LauncherWarmUp>();
         return services;
     }
 }

@@ -53,7 +53,7 @@ public sealed class PamSessionLauncher(SessionLauncher launcher) : ISessionLaunc
     {
         try
         {
-            return await launcher.LaunchAsync(cancellationToken);
+            return await launcher.TakeOrLaunchAsync(cancellationToken);
         }
         catch (LauncherException ex)
         {

@@ -7,8 +7,9 @@ using Microsoft.Extensions.Options;
 namespace SessionManager.Sessions.Launcher;
 
 /// <summary>
-/// Starts sm-launcher processes (one per logon attempt, kept as the session's supervisor) and
-/// connects to them, or reconnects to one that a previous daemon started.
+/// Starts sm-launchers (one per logon attempt, kept as the session's supervisor) through the
+/// daemon's one sm-spawner, keeps a few started ahead of need (Launcher:PoolSize), connects to
+/// them, or reconnects to one that a previous daemon started.
 /// </summary>
 public sealed class SessionLauncher : IDisposable
 {
@@ -16,6 +17,8 @@ public sealed class SessionLauncher : IDisposable
     private readonly AuthOptions _auth;
     private readonly ILogger<SessionLauncher> _logger;
     private readonly SemaphoreSlim _authSlots;
+    private readonly LauncherSpawner _spawner;
+    private readonly LauncherPool _pool;
 
     public SessionLauncher(IOptions<LauncherOptions> options, IOptions<AuthOptions> auth, ILogger<SessionLauncher> logger)
     {
@@ -23,27 +26,33 @@ public sealed class SessionLauncher : IDisposable
         _auth = auth.Value;
         _logger = logger;
         _authSlots = new SemaphoreSlim(_auth.MaxConcurrent, _auth.MaxConcurrent);
+        _spawner = new LauncherSpawner(_options, () => [.. CommandPrefix, _options.EffectivePath], logger);
+        _pool = new LauncherPool(_options.PoolSize, LaunchAsync, logger);
     }
 
-    // Process.Start is serialised by the runtime (one fork/exec at a time). Logons queue here
-    // asynchronously instead of blocking a pool thread each on that lock: in a storm of 200
-    // logons the blocked threads starved everything else in the daemon.
-    private readonly SemaphoreSlim _spawnSlots = new(1, 1);
+    /// <summary>Tests only: a command the launcher runs under (e.g. valgrind and its options).</summary>
+    internal IReadOnlyList<string> CommandPrefix { get; init; } = [];
+
+    /// <summary>Tests: the spawner's pid (0 if none runs) and the idle launchers of the pool.</summary>
+    internal int SpawnerPid => _spawner.Pid;
+
+    internal int IdleLaunchers => _pool.IdleCount;
 
     /// <summary>
-    /// For a logon: waits for one of the Auth:MaxConcurrent slots first, then starts a launcher
-    /// holding it (released after its authentication). So at most that many launchers are
-    /// starting or authenticating at once, and a storm of logons waits in one queue, not as a
-    /// crowd of idle launchers.
+    /// For a logon: waits for one of the Auth:MaxConcurrent slots first, then takes an idle
+    /// launcher from the pool (or starts one if none is idle) holding it (released after its
+    /// authentication). So at most that many launchers authenticate at once, and a storm of
+    /// logons waits in one queue, not as a crowd of idle launchers.
     /// </summary>
     public async Task<LauncherConnection> LaunchForLogonAsync(CancellationToken ct = default)
     {
         long queuedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         await _authSlots.WaitAsync(ct).ConfigureAwait(false);
-        double slotWaitMs = System.Diagnostics.Stopwatch.GetElapsedTime(queuedAt).TotalMilliseconds;
+        long slotAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        double slotWaitMs = System.Diagnostics.Stopwatch.GetElapsedTime(queuedAt, slotAt).TotalMilliseconds;
         try
         {
-            var connection = await LaunchAsync(ct).ConfigureAwait(false);
+            var connection = await TakeOrLaunchAsync(ct).ConfigureAwait(false);
             connection.HoldAuthSlot(slotWaitMs);
             return connection;
         }
@@ -54,8 +63,36 @@ public sealed class SessionLauncher : IDisposable
         }
     }
 
-    /// <summary>Tests only: a command the launcher runs under (e.g. valgrind and its options).</summary>
-    internal IReadOnlyList<string> CommandPrefix { get; init; } = [];
+    /// <summary>An idle launcher of the pool, or a new one if none is idle.</summary>
+    public async Task<LauncherConnection> TakeOrLaunchAsync(CancellationToken ct = default)
+    {
+        long startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        var connection = _pool.TryTake();
+        bool fromPool = connection is not null;
+        connection ??= await LaunchAsync(ct).ConfigureAwait(false);
+        _logger.LauncherAssigned(connection.LauncherPid, System.Diagnostics.Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds, fromPool);
+        return connection;
+    }
+
+    /// <summary>At daemon start: the spawner is started, so the first logon does not wait for it.
+    /// Quietly nothing if the launcher is not built (logons say so).</summary>
+    public async Task WarmUpAsync(CancellationToken ct)
+    {
+        if (!File.Exists(_options.EffectivePath) || !File.Exists(_options.EffectiveSpawnerPath))
+        {
+            return;
+        }
+
+        try
+        {
+            EnsureStateDirectory();
+            await _spawner.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is LauncherException or IOException or UnauthorizedAccessException)
+        {
+            // logged by the spawner; the first logon tries again
+        }
+    }
 
     /// <summary>Starts a launcher and connects to it. Throws <see cref="LauncherException"/> if the
     /// launcher is missing or does not come up within Launcher:StartTimeout.</summary>
@@ -70,38 +107,26 @@ public sealed class SessionLauncher : IDisposable
 
         EnsureStateDirectory();
         string socketPath = Path.Combine(_options.StateDirectory, $"launcher-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}.sock");
-        var command = new List<string>(CommandPrefix)
-        {
-            path, "--socket", socketPath,
-            "--connect-deadline-ms", Ms(_options.ConnectDeadline),
-            "--stop-timeout-ms", Ms(_options.StopTimeout),
-        };
-
+        using var startDeadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        startDeadline.CancelAfter(_options.StartTimeout);
         long queuedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-        await _spawnSlots.WaitAsync(ct).ConfigureAwait(false);
-        long spawnedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-        LauncherProcess process;
+        SpawnedLauncher launcher;
         try
         {
-            process = LauncherProcess.Start(command, _logger);
+            launcher = await _spawner.SpawnAsync(socketPath, startDeadline.Token).ConfigureAwait(false);
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            _logger.LauncherFailedToStart(path, e.Message);
-            throw new LauncherException($"cannot start the launcher {path}: {e.Message}", e);
-        }
-        finally
-        {
-            _spawnSlots.Release();
+            _logger.LauncherFailedToStart(path, "sm-spawner did not answer within Launcher:StartTimeout");
+            throw new LauncherException($"the launcher did not start within {_options.StartTimeout:c}");
         }
 
+        long spawnedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            using var startDeadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            startDeadline.CancelAfter(_options.StartTimeout);
             try
             {
-                await process.WaitUntilListeningAsync(startDeadline.Token).ConfigureAwait(false);
+                await launcher.WaitUntilListeningAsync(startDeadline.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -109,13 +134,13 @@ public sealed class SessionLauncher : IDisposable
             }
 
             var socket = await ConnectAsync(socketPath, ct).ConfigureAwait(false);
-            _logger.LauncherStarted(process.Pid, socketPath, System.Diagnostics.Stopwatch.GetElapsedTime(spawnedAt).TotalMilliseconds,
+            _logger.LauncherStarted(launcher.Pid, socketPath, System.Diagnostics.Stopwatch.GetElapsedTime(spawnedAt).TotalMilliseconds,
                 System.Diagnostics.Stopwatch.GetElapsedTime(queuedAt, spawnedAt).TotalMilliseconds);
-            return new LauncherConnection(socket, socketPath, process.Pid, process, _authSlots, _auth, _logger);
+            return new LauncherConnection(socket, socketPath, launcher.Pid, launcher, _authSlots, _auth, _logger);
         }
         catch (Exception e)
         {
-            process.Kill();
+            launcher.Kill();
             if (e is LauncherException)
             {
                 _logger.LauncherFailedToStart(path, e.Message);
@@ -142,10 +167,13 @@ public sealed class SessionLauncher : IDisposable
         return new LauncherConnection(socket, socketPath, pid, null, _authSlots, _auth, _logger);
     }
 
+    /// <summary>Idle launchers of the pool end (their connections close), and so does the spawner;
+    /// launchers with sessions go on.</summary>
     public void Dispose()
     {
+        _pool.Dispose();
+        _spawner.Dispose();
         _authSlots.Dispose();
-        _spawnSlots.Dispose();
     }
 
     private static async Task<Socket> ConnectAsync(string socketPath, CancellationToken ct)
