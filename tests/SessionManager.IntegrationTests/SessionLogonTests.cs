@@ -86,6 +86,37 @@ public sealed class SessionLogonTests
         Assert.Equal((2u, SessionState.Active), (rig.Daemon.Sessions.Find(2)!.ConnectionId, rig.Daemon.Sessions.Find(2)!.State));
     }
 
+    [RootTheory]
+    [InlineData(2000)]  // longer than PAM's conversation is given
+    [InlineData(-1)]    // the right password with a NUL after it
+    public async Task A_password_PAM_cannot_be_given_is_a_failed_authentication_answered_with_the_greeter_and_no_error(int length)
+    {
+        await using var rig = await SessionRig.StartAsync();
+        string password = length < 0 ? SessionRig.Password1 + "\0x" : new string('p', length);
+
+        var greeter = await rig.LogonAsync(1, "smtest1", password).WaitAsync(Patience);
+
+        Assert.True(greeter.Succeeded, greeter.RefusedBecause);
+        Assert.Equal(@"\\.\pipe\ogon_2_Qt", greeter.Logon!.ServiceEndpoint);
+        var failure = await rig.Daemon.Logs.WaitForAsync("AuthenticationFailure");
+        Assert.Contains("not acceptable", failure.RenderMessage(), StringComparison.Ordinal);
+        Assert.Empty(rig.Daemon.Logs.Events.Where(e => e.Level >= Serilog.Events.LogEventLevel.Error).Select(e => e.RenderMessage()));
+    }
+
+    [RootFact]
+    public async Task Control_characters_a_peer_sends_in_the_client_and_user_names_do_not_reach_the_backend()
+    {
+        await using var rig = await SessionRig.StartAsync();
+
+        var greeter = await rig.LogonAsync(1, "smt\0est1\u001b", "wrong password", clientHost: "pc\0\u001b[31m1").WaitAsync(Patience);
+
+        Assert.True(greeter.Succeeded, greeter.RefusedBecause);
+        var report = await rig.ReportAsync(2);
+        Assert.Equal("pc[31m1", report["env:OGON_SESSION_CLIENT_NAME"]);
+        Assert.Equal("smtest1", report["env:OGON_USER"]);
+        Assert.Empty(rig.Daemon.Logs.Events.Where(e => e.Level >= Serilog.Events.LogEventLevel.Error).Select(e => e.RenderMessage()));
+    }
+
     [RootFact]
     public async Task A_wrong_password_gets_the_greeter_whose_login_switches_the_connection_to_the_users_session()
     {

@@ -16,17 +16,22 @@ public sealed class LogonHandlers(SessionService sessions) :
 {
     public ValueTask<IcpAnswer<LogonUserResponse>> HandleAsync(LogonUserRequest request, IcpRequestContext context)
     {
-        var client = new ClientInfo(request.ClientHostName, request.ClientAddress, (int)request.Width, (int)request.Height, (int)request.ColorDepth,
+        var client = Client(request.ClientHostName, request.ClientAddress, request.Width, request.Height, request.ColorDepth,
             request.ClientBuildNumber, request.ClientProductId, request.ClientHardwareId, request.ClientProtocolType);
-        return LogonAsync(new LogonRequest(request.ConnectionId, context.LinkGeneration, context.Peer, request.Username, request.Password, client));
+        // The password goes to PAM untouched (one it cannot take is a failed authentication).
+        return LogonAsync(new LogonRequest(request.ConnectionId, context.LinkGeneration, context.Peer, PeerText.Clean(request.Username), request.Password, client));
     }
 
     public ValueTask<IcpAnswer<LogonUserResponse>> HandleAsync(ReconnectUserRequest request, IcpRequestContext context)
     {
-        var client = new ClientInfo(request.ClientHostName, request.ClientAddress, (int)request.Width, (int)request.Height, (int)request.ColorDepth,
+        var client = Client(request.ClientHostName, request.ClientAddress, request.Width, request.Height, request.ColorDepth,
             request.ClientBuildNumber, request.ClientProductId, request.ClientHardwareId, request.ClientProtocolType);
         return LogonAsync(new LogonRequest(request.ConnectionId, context.LinkGeneration, context.Peer, "", "", client));
     }
+
+    /// <summary>The client as the RDS describes it; its texts end up in a backend's environment.</summary>
+    private static ClientInfo Client(string hostName, string address, uint width, uint height, uint colorDepth, uint buildNumber, uint productId, uint hardwareId, uint protocolType) =>
+        new(PeerText.Clean(hostName), PeerText.Clean(address), (int)width, (int)height, (int)colorDepth, buildNumber, productId, hardwareId, protocolType);
 
     private async ValueTask<IcpAnswer<LogonUserResponse>> LogonAsync(LogonRequest request)
     {

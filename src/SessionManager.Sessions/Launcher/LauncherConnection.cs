@@ -81,8 +81,8 @@ public sealed class LauncherConnection : IAsyncDisposable
     /// </summary>
     public async Task<AuthenticatedAccount> AuthenticateAsync(string user, string password, string rhost, string? tty = null, CancellationToken ct = default)
     {
-        CheckField(user, nameof(user), 255, allowEmpty: false);
-        CheckField(password, nameof(password), 1024, allowEmpty: true);
+        CheckField(user, nameof(user), MaxUserLength, allowEmpty: false);
+        CheckField(password, nameof(password), MaxPasswordLength, allowEmpty: true);
         CheckField(rhost, nameof(rhost), 1024, allowEmpty: true);
         CheckField(tty ?? "", nameof(tty), 255, allowEmpty: true);
         // A launcher started for a logon already holds its slot (SessionLauncher.LaunchForLogonAsync).
@@ -437,6 +437,15 @@ public sealed class LauncherConnection : IAsyncDisposable
             // nothing to do: the next launcher gets a fresh random name
         }
     }
+
+    /// <summary>Whether <see cref="AuthenticateAsync"/> can pass these to PAM at all.</summary>
+    internal static bool IsAcceptableCredential(string user, string password) =>
+        user.Length is > 0 and <= MaxUserLength && password.Length <= MaxPasswordLength
+        && !user.Contains('\0', StringComparison.Ordinal) && !password.Contains('\0', StringComparison.Ordinal);
+
+    private const int MaxUserLength = 255;
+
+    private const int MaxPasswordLength = 1024;
 
     private static void CheckField(string value, string name, int maxLength, bool allowEmpty)
     {

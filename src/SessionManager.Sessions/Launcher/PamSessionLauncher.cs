@@ -10,6 +10,14 @@ public sealed class PamSessionLauncher(SessionLauncher launcher) : ISessionLaunc
 {
     public async Task<ILogonAttempt> AuthenticateAsync(string user, string password, string clientAddress, CancellationToken cancellationToken)
     {
+        // Credentials PAM cannot be given (the launcher's fields are NUL-terminated and bounded)
+        // are wrong credentials, counted as such by the callers; no launcher is taken for them.
+        if (!LauncherConnection.IsAcceptableCredential(user, password))
+        {
+            throw new AuthenticationFailedException("user name or password not acceptable (empty, too long, or containing NUL)");
+        }
+
+        clientAddress = Logon.PeerText.Clean(clientAddress);
         LauncherConnection connection;
         try
         {
