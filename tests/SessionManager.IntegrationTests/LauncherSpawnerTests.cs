@@ -103,8 +103,10 @@ public sealed class LauncherSpawnerTests
     {
         var log = new ListLogger();
         var launcher = CreateLauncher(log, launcher: l => l.PoolSize = 2);
+        int firstPid;
         await using (var first = await launcher.LaunchForLogonAsync())
         {
+            firstPid = first.LauncherPid;
             Assert.Equal(User(1), (await first.AuthenticateAsync(User(1), Password(1), "10.0.0.1")).UserName);
             await first.DiscardAsync();
         }
@@ -116,6 +118,8 @@ public sealed class LauncherSpawnerTests
         Assert.Equal(User(2), (await second.AuthenticateAsync(User(2), Password(2), "10.0.0.2")).UserName);
         await second.DiscardAsync();
         await Wait.UntilAsync(() => launcher.IdleLaunchers == 2, "topped up again");
+        // A discarded launcher ends on its own time: only the pool's are counted below.
+        await Wait.UntilAsync(() => !IsAlive(firstPid) && !IsAlive(second.LauncherPid), "the two discarded launchers end");
         var idle = log.Lines.Where(l => l.StartsWith("3001 LauncherStarted", StringComparison.Ordinal))
             .Select(l => int.Parse(l.Split("LauncherPid=")[1].Split(' ')[0], CultureInfo.InvariantCulture)).Where(IsAlive).ToList();
         Assert.Equal(2, idle.Count);

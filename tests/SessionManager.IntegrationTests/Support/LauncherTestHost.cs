@@ -72,7 +72,18 @@ public static class LauncherTestHost
         return found;
     }
 
-    public static bool IsAlive(int pid) => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].TrimStart().StartsWith('Z');
+    /// <summary>Running and not a zombie. The process may go between any two reads of /proc: gone is not alive.</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].TrimStart().StartsWith('Z');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // FileNotFound/DirectoryNotFound, or ESRCH while reading
+        }
+    }
 
     /// <summary>A directory any backend user can write to (1777, like /tmp).</summary>
     public static TempDirectory WorldWritableDirectory()
