@@ -84,32 +84,22 @@ public static class FuzzRun
 
     private static async Task CheckLivenessAsync(FuzzReport report, FuzzDaemon daemon, int port, int batch)
     {
-        var ping = await LivenessProbe.PingFdsApiAsync(port, batch);
-        if (ping is { } p && p <= report.Settings.PingBound)
-        {
-            report.MaxPing = p > report.MaxPing ? p : report.MaxPing;
-        }
-        else
+        report.MaxPing = Check(report, batch, "fdsapi ping", await LivenessProbe.PingFdsApiAsync(port, batch), report.Settings.PingBound, report.MaxPing);
+        report.MaxHandshake = Check(report, batch, "ICP handshake", await LivenessProbe.HandshakeIcpAsync(daemon.SocketPath), report.Settings.HandshakeBound, report.MaxHandshake);
+    }
+
+    /// <summary>One probe's answer time against its bound: a missing or late answer is a hang.
+    /// Returns the new maximum (a late answer counts towards it too).</summary>
+    private static TimeSpan Check(FuzzReport report, int batch, string probe, TimeSpan? answeredIn, TimeSpan bound, TimeSpan max)
+    {
+        if (answeredIn is not { } took || took > bound)
         {
             report.Hangs++;
-            report.HangNotes.Add(ping is null
-                ? $"batch {batch}: fdsapi ping not answered within {LivenessProbe.GiveUp.TotalSeconds:0} s"
-                : $"batch {batch}: fdsapi ping answered after {ping.Value.TotalMilliseconds:0.0} ms (bound {report.Settings.PingBound.TotalMilliseconds:0} ms)");
-            report.MaxPing = ping is { } late && late > report.MaxPing ? late : report.MaxPing;
+            report.HangNotes.Add(answeredIn is null
+                ? $"batch {batch}: {probe} not answered within {LivenessProbe.GiveUp.TotalSeconds:0} s"
+                : $"batch {batch}: {probe} answered after {answeredIn.Value.TotalMilliseconds:0.0} ms (bound {bound.TotalMilliseconds:0} ms)");
         }
 
-        var handshake = await LivenessProbe.HandshakeIcpAsync(daemon.SocketPath);
-        if (handshake is { } h && h <= report.Settings.HandshakeBound)
-        {
-            report.MaxHandshake = h > report.MaxHandshake ? h : report.MaxHandshake;
-        }
-        else
-        {
-            report.Hangs++;
-            report.HangNotes.Add(handshake is null
-                ? $"batch {batch}: ICP handshake not answered within {LivenessProbe.GiveUp.TotalSeconds:0} s"
-                : $"batch {batch}: ICP handshake answered after {handshake.Value.TotalMilliseconds:0.0} ms (bound {report.Settings.HandshakeBound.TotalMilliseconds:0} ms)");
-            report.MaxHandshake = handshake is { } late && late > report.MaxHandshake ? late : report.MaxHandshake;
-        }
+        return answeredIn is { } t && t > max ? t : max;
     }
 }

@@ -24,7 +24,7 @@ public sealed class FdsApiLimitTests
         // 16,000,000 bytes: under Thrift's own 16,384,000 default, so only our limit refuses it.
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         await socket.SendAsync(new byte[] { 0x00, 0xF4, 0x24, 0x00, 0x80, 0x01, 0x00, 0x01 }, SocketFlags.None);
-        await WaitUntilClosedAsync(socket);
+        await RawClient.ReceiveUntilClosedAsync(socket);
         var line = await daemon.Logs.WaitForAsync("FrameTooLarge");
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 
@@ -63,7 +63,7 @@ public sealed class FdsApiLimitTests
 
         using (var fourth = await ConnectRawAsync(daemon))
         {
-            await WaitUntilClosedAsync(fourth);
+            await RawClient.ReceiveUntilClosedAsync(fourth);
         }
 
         var line = await daemon.Logs.WaitForAsync("ConnectionLimitReached");
@@ -90,7 +90,7 @@ public sealed class FdsApiLimitTests
         // A 100-byte frame of which only 2 body bytes come.
         var sent = Stopwatch.StartNew();
         await stalled.SendAsync(new byte[] { 0x00, 0x00, 0x00, 0x64, 0x80, 0x01 }, SocketFlags.None);
-        var closed = WaitUntilClosedAsync(stalled);
+        var closed = RawClient.ReceiveUntilClosedAsync(stalled);
         int calls = 0;
         while (!closed.IsCompleted)
         {
@@ -118,7 +118,7 @@ public sealed class FdsApiLimitTests
 
         // Strict binary "ping" call: version, then the name's length (4) and only "pi".
         await stalled.SendAsync(new byte[] { 0x80, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x04, (byte)'p', (byte)'i' }, SocketFlags.None);
-        await WaitUntilClosedAsync(stalled);
+        await RawClient.ReceiveUntilClosedAsync(stalled);
         await daemon.Logs.WaitForAsync("HalfSentMessage");
 
         using var client = await daemon.ClientAsync(framed: false);
@@ -136,7 +136,7 @@ public sealed class FdsApiLimitTests
         {
             using var socket = await ConnectRawAsync(daemon);
             await socket.SendAsync(request, SocketFlags.None);
-            await WaitUntilClosedAsync(socket);
+            await RawClient.ReceiveUntilClosedAsync(socket);
         });
         var windows = (int)Math.Ceiling(flood.Elapsed.TotalSeconds) + 1;
 
@@ -156,23 +156,6 @@ public sealed class FdsApiLimitTests
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, daemon.Port);
         return socket;
-    }
-
-    /// <summary>Reads until the daemon closes the connection (generous: slow machines).</summary>
-    private static async Task WaitUntilClosedAsync(Socket socket)
-    {
-        var buffer = new byte[1024];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        try
-        {
-            while (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
-            {
-            }
-        }
-        catch (SocketException)
-        {
-            // reset by the daemon: closed as well
-        }
     }
 
     /// <summary>A departed client's slot is freed as its connection task ends: retry until it is.</summary>

@@ -166,7 +166,7 @@ public sealed class FdsApiTlsTests
         var servedAfter = clock.Elapsed;
         foreach (var socket in stalled)
         {
-            Assert.Equal(0, await ReceiveUntilClosedAsync(socket));
+            Assert.Equal(0, await RawClient.ReceiveUntilClosedAsync(socket));
             socket.Dispose();
         }
 
@@ -186,12 +186,30 @@ public sealed class FdsApiTlsTests
         new Random(7).NextBytes(junk);
         await broken.SendAsync(new byte[] { 0x16, 0x03, 0x01, 0x00, 0xC8 }.Concat(junk).ToArray(), SocketFlags.None);
 
-        await ReceiveUntilClosedAsync(broken);
+        await RawClient.ReceiveUntilClosedAsync(broken);
         var failed = await daemon.Logs.WaitForAsync("TlsHandshakeFailed");
         Assert.DoesNotContain("TlsHandshakeTimeout", failed.RenderMessage(), StringComparison.Ordinal);
 
         using var plain = await daemon.ClientAsync();
         Assert.Equal(1, await plain.ping(1));
+    }
+
+    [Fact]
+    public async Task At_shutdown_an_idle_TLS_client_is_closed_and_nothing_is_logged_as_an_error()
+    {
+        var daemon = await Daemon.StartAsync();
+        var (client, tls) = await FdsApiTestClient.ConnectTlsAsync(daemon.Port);
+        using (client)
+        {
+            Assert.Equal(1, await client.ping(1));
+
+            await daemon.DisposeAsync();
+
+            Assert.Equal(0, await tls.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.Empty(daemon.Logs.Events.Where(e => e.Level >= Serilog.Events.LogEventLevel.Error).Select(e => e.RenderMessage()));
+        Assert.NotEmpty(daemon.Logs.WithEventName("ClosedAtShutdown"));
     }
 
     [Fact]
@@ -209,26 +227,5 @@ public sealed class FdsApiTlsTests
 
         var refused = await daemon.Logs.WaitForAsync("ClientRefused");
         Assert.Contains("HTTP request", refused.RenderMessage(), StringComparison.Ordinal);
-    }
-
-    private static async Task<int> ReceiveUntilClosedAsync(Socket socket)
-    {
-        var buffer = new byte[256];
-        int total = 0;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            int read;
-            while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
-            {
-                total += read;
-            }
-        }
-        catch (SocketException)
-        {
-            // reset: closed as well
-        }
-
-        return total;
     }
 }

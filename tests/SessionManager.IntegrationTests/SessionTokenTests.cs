@@ -43,9 +43,14 @@ public sealed class SessionTokenTests
         using var client = await rig.Daemon.ClientAsync();
 
         var wrong = await client.logonConnection("smtest1", "nope", "");
+        // Credentials PAM cannot be given are a failed logon, not a failed call.
+        var unusable = await client.logonConnection("smtest1", SessionRig.Password1 + "\0", "");
+        var tooLong = await client.logonConnection(new string('u', 300), SessionRig.Password1, "");
         var logon = await client.logonConnection("smtest1", SessionRig.Password1, "");
 
         Assert.False(wrong.Success);
+        Assert.False(unusable.Success);
+        Assert.False(tooLong.Success);
         Assert.Equal("", wrong.AuthToken);
         Assert.True(logon.Success);
         Assert.True(logon.AuthToken!.Length >= 32);

@@ -53,7 +53,7 @@ public sealed class ThriftWireTests : IAsyncLifetime
     {
         using var socket = await ConnectRawAsync();
         await socket.SendAsync(firstBytes.Select(c => (byte)c).ToArray(), SocketFlags.None);
-        Assert.Equal(0, await ReceiveUntilClosedAsync(socket));
+        Assert.Equal(0, await RawClient.ReceiveUntilClosedAsync(socket));
         var refused = await _daemon.Logs.WaitForAsync("ClientRefused");
         Assert.Contains(mistake, refused.RenderMessage(), StringComparison.Ordinal);
     }
@@ -69,7 +69,7 @@ public sealed class ThriftWireTests : IAsyncLifetime
             using var socket = await ConnectRawAsync();
             await socket.SendAsync(junk, SocketFlags.None);
             socket.Shutdown(SocketShutdown.Send);
-            await ReceiveUntilClosedAsync(socket);
+            await RawClient.ReceiveUntilClosedAsync(socket);
         }
 
         using var client = await _daemon.ClientAsync();
@@ -81,7 +81,7 @@ public sealed class ThriftWireTests : IAsyncLifetime
     {
         using var socket = await ConnectRawAsync();
         await socket.SendAsync(new byte[] { 0x00, 0xFF, 0xFF, 0xFF, 0x80, 0x01, 0x00, 0x01 }, SocketFlags.None);
-        await ReceiveUntilClosedAsync(socket);
+        await RawClient.ReceiveUntilClosedAsync(socket);
         await _daemon.Logs.WaitForAsync("FrameTooLarge");
     }
 
@@ -90,7 +90,7 @@ public sealed class ThriftWireTests : IAsyncLifetime
     {
         using var socket = await ConnectRawAsync();
         await socket.SendAsync(new byte[] { 0x00, 0x00 }, SocketFlags.None);
-        await ReceiveUntilClosedAsync(socket);
+        await RawClient.ReceiveUntilClosedAsync(socket);
         await _daemon.Logs.WaitForAsync("HalfSentMessage");
     }
 
@@ -128,27 +128,5 @@ public sealed class ThriftWireTests : IAsyncLifetime
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(System.Net.IPAddress.Loopback, _daemon.Port);
         return socket;
-    }
-
-    /// <summary>Reads until the daemon closes the connection; returns the bytes it sent.</summary>
-    private static async Task<int> ReceiveUntilClosedAsync(Socket socket)
-    {
-        var buffer = new byte[4096];
-        int total = 0;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            int read;
-            while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
-            {
-                total += read;
-            }
-        }
-        catch (SocketException)
-        {
-            // reset by the daemon: closed as well
-        }
-
-        return total;
     }
 }

@@ -16,7 +16,7 @@ namespace SessionManager.FdsApi.Server;
 /// </list>
 /// The bytes read to tell the wire format (<see cref="Buffered"/>) stay in the buffer for Thrift.
 /// </summary>
-internal sealed class ClientStream : Stream
+internal sealed class ClientStream : AsyncOnlyStream
 {
     private const int FrameHeaderBytes = 4;
 
@@ -192,37 +192,6 @@ internal sealed class ClientStream : Stream
         await _socket.WriteAsync(_write.WrittenMemory, CancellationToken.None);
         _write.ResetWrittenCount();
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    // The Thrift transports are used only through their async API; the sync members exist
-    // because Stream requires them.
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("async only");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("async only");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

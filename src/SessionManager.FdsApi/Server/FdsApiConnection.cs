@@ -54,7 +54,10 @@ internal sealed class FdsApiConnection(
             {
                 // The ClientHello's first bytes were read to tell it apart: the handshake gets them back.
                 var ssl = await TlsHandshake.AcceptAsync(new ReplayingStream(plain.TakeBuffered(), raw), tls, stopReading);
-                logger.TlsClient(_client, ssl.SslProtocol.ToString(), ssl.NegotiatedCipherSuite.ToString());
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    logger.TlsClient(_client, ssl.SslProtocol.ToString(), ssl.NegotiatedCipherSuite.ToString());
+                }
                 stream = NewClientStream(ssl);
                 encrypted = true;
                 format = await SniffAsync(stream); // inside TLS, the same choice of transport and protocol
