@@ -17,6 +17,7 @@
 #include "backend.h"
 #include "log.h"
 #include "pam_auth.h"
+#include "private_socket.h"
 #include "protocol.h"
 
 #include <errno.h>
@@ -487,49 +488,12 @@ static void on_deadlines(void)
     }
 }
 
-/* The socket's directory must be ours and closed to others, so nobody can swap the socket or
- * connect before the peer check (the daemon creates it 0700; this catches a misconfiguration). */
-static int directory_is_private(const char *path)
-{
-    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    strcpy(dir, path);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL || slash == dir) {
-        sm_log("socket path must be absolute and not in /: %s", path);
-        return 0;
-    }
-    *slash = '\0';
-    struct stat st;
-    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-        sm_log("socket directory %s must be a directory owned by uid %d with mode 0700", dir, (int)geteuid());
-        return 0;
-    }
-    return 1;
-}
-
 static int listen_on(const char *path)
 {
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof addr.sun_path) {
-        sm_log("socket path too long: %s", path);
-        return -1;
-    }
-    if (!directory_is_private(path))
-        return -1;
-    strcpy(addr.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    char why[256];
+    int fd = sm_listen_private(path, 4, why, sizeof why);
     if (fd < 0)
-        return -1;
-    /* bind() creates the file and fails on any existing one (no replacing, no following a
-     * symbolic link); the umask makes it 0600 from the start. */
-    mode_t old = umask(0177);
-    int rc = bind(fd, (struct sockaddr *)&addr, sizeof addr);
-    umask(old);
-    if (rc != 0 || listen(fd, 4) != 0) {
-        sm_log("cannot listen on %s: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
+        sm_log("%s", why);
     return fd;
 }
 

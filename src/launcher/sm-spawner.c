@@ -19,6 +19,7 @@
  *
  * Exit codes: 0 the daemon closed the connection (or SIGTERM), 1 failure, 2 usage.
  */
+#include "private_socket.h"
 #include "protocol.h"
 
 #include <errno.h>
@@ -375,32 +376,10 @@ static void on_connection(void)
 
 static int listen_on(const char *path)
 {
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (path[0] != '/' || strlen(path) >= sizeof addr.sun_path) {
-        say("socket path must be absolute and shorter than %zu bytes: %s", sizeof addr.sun_path, path);
-        return -1;
-    }
-    char dir[sizeof addr.sun_path];
-    strcpy(dir, path);
-    char *slash = strrchr(dir, '/');
-    *slash = '\0';
-    struct stat st;
-    if (slash == dir || lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-        say("socket directory %s must be a directory owned by uid %d with mode 0700", dir, (int)geteuid());
-        return -1;
-    }
-    strcpy(addr.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    char why[256];
+    int fd = sm_listen_private(path, 1, why, sizeof why);
     if (fd < 0)
-        return -1;
-    mode_t old = umask(0177);
-    int rc = bind(fd, (struct sockaddr *)&addr, sizeof addr);
-    umask(old);
-    if (rc != 0 || listen(fd, 1) != 0) {
-        say("cannot listen on %s: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
+        say("%s", why);
     return fd;
 }
 
