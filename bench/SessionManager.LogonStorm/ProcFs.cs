@@ -34,6 +34,41 @@ internal static class ProcFs
         }
     }
 
+    /// <summary>User + system CPU of a process in ms (utime and stime of /proc/PID/stat; 0 if
+    /// it is gone).</summary>
+    public static double CpuMs(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            // Fields after the command name, which may hold spaces: state is the first.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            long ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return ticks * 1000.0 / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Threads of a process (0 if it is gone).</summary>
+    public static int Threads(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("Threads:", StringComparison.Ordinal));
+            return line is null ? 0 : int.Parse(line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    // USER_HZ: 100 on every Linux architecture .NET runs on.
+    private const double TicksPerSecond = 100;
+
     /// <summary>PPid of a process (0 if it is gone).</summary>
     public static int ParentPid(int pid)
     {

@@ -5,7 +5,7 @@ using SessionManager.LogonStorm;
 
 // The logon storm: N LogonUser at once on one ICP connection, each its own connectionId and
 // user, through real PAM (pam_unix), sm-launcher and the stand-in backend. Prints figures.
-//   SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N] [--keep-users] [--set KEY=VALUE]...
+//   SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N] [--rounds N] [--keep-users] [--set KEY=VALUE]...
 var options = StormOptions.Parse(args);
 var inv = CultureInfo.InvariantCulture;
 string launcherPath = Path.Combine(options.DaemonDirectory, "sm-launcher");
@@ -32,57 +32,29 @@ await LogonAll(rds, [(999u, 1)]);
 await EndAll(rds, [999u]);
 await WaitGone(launcherPath, options.Standin, pool, TimeSpan.FromSeconds(30));
 await Task.Delay(1000);
-long rssBase = ProcFs.RssKb(daemon.Pid);
+Console.WriteLine(string.Create(inv, $"daemon RSS: idle {rssIdle / 1024.0:0.0} MB, after one logon and its end {ProcFs.RssKb(daemon.Pid) / 1024.0:0.0} MB"));
 await GcDumpAsync("after warm-up");
-daemon.ForgetEvents();
 
-var logons = Enumerable.Range(1, options.Sessions).Select(i => ((uint)i, i)).ToList();
-var (answers, t0) = await LogonAll(rds, logons);
-// The daemon's log clock at t0 (same machine clock): places its events on the client's time line.
-var t0Wall = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(t0);
-var latencyMs = answers.Select(a => Stopwatch.GetElapsedTime(t0, a.ReceivedAt).TotalMilliseconds).ToArray();
-var ok = answers.Select(a => a.Message.Status == RPCStatus.Success
-    && LogonUserResponse.Parser.ParseFrom(a.Message.Payload).ServiceEndpoint.EndsWith("_X11", StringComparison.Ordinal)).ToArray();
-await daemon.WaitForEventsAsync(3503, options.Sessions, TimeSpan.FromSeconds(10));
-await Task.Delay(500);
-long rssAfter = ProcFs.RssKb(daemon.Pid);
-await GcDumpAsync($"with {options.Sessions} sessions");
-var backends = ProcFs.Running(options.Standin);
-// A session's launcher is its backend's parent; the others are the pool's idle ones.
-var sessionLaunchers = backends.Select(ProcFs.ParentPid).ToHashSet();
-var allLaunchers = ProcFs.Running(launcherPath);
-var launchers = allLaunchers.Where(sessionLaunchers.Contains).ToList();
-var idleLaunchers = allLaunchers.Where(l => !sessionLaunchers.Contains(l)).ToList();
-long launcherRss = launchers.Sum(ProcFs.RssKb);
-long launcherPss = launchers.Sum(ProcFs.PssKb);
-var spawners = ProcFs.Running(spawnerPath);
-long idleRss = idleLaunchers.Sum(ProcFs.RssKb), idlePss = idleLaunchers.Sum(ProcFs.PssKb), spawnerRss = spawners.Sum(ProcFs.RssKb);
-long backendRss = backends.Sum(ProcFs.RssKb);
-long backendPss = backends.Sum(ProcFs.PssKb);
-
-var timings = LogonTimings.Collect(daemon);
-var own = new List<double>();
-var beforeSlot = new List<double>();
-var pamToBackend = new List<double>();
-var endpointToAnswer = new List<double>();
-for (int i = 0; i < logons.Count; i++)
+// Round 1 is the first storm a fresh daemon sees: besides the logons it pays the runtime's
+// one-time costs (tiered JIT recompiling the logon path once it is hot, the GC heap and the
+// thread pool growing to the storm's size). Later rounds, on the same daemon after every
+// session of the round before has ended, show what a logon storm costs a daemon that has run.
+bool allOk = true, allGone = true;
+for (int round = 1; round <= options.Rounds; round++)
 {
-    if (timings.TryGetValue(StormUsers.Name(logons[i].Item2), out var t))
-    {
-        own.Add(latencyMs[i] - t.ExternalMs);
-        beforeSlot.Add((t.PamBegan - t0Wall).TotalMilliseconds - t.SlotWaitMs - t.LauncherWaitMs);
-        pamToBackend.Add((t.BackendStarting - t.PamAnswered).TotalMilliseconds);
-        endpointToAnswer.Add(latencyMs[i] - (t.EndpointReady - t0Wall).TotalMilliseconds);
-    }
+    var (roundOk, roundGone) = await Round(round);
+    allOk &= roundOk;
+    allGone &= roundGone;
 }
 
-clock.Restart();
-await EndAll(rds, [.. logons.Select(l => l.Item1)]);
-bool allGone = await WaitGone(launcherPath, options.Standin, pool, TimeSpan.FromSeconds(60));
-double endSeconds = clock.Elapsed.TotalSeconds;
 int exit = await daemon.StopAsync(TimeSpan.FromSeconds(30));
 bool nothingLeft = await WaitGone(launcherPath, options.Standin, 0, TimeSpan.FromSeconds(5)) && ProcFs.Running(spawnerPath).Count == 0
     && !Directory.EnumerateFileSystemEntries(Path.Combine(work.FullName, "pipe")).Any();
+Console.WriteLine(string.Create(inv, $"daemon exit {exit} on SIGTERM; nothing left (processes, endpoints): {nothingLeft}"));
+foreach (var problem in daemon.Problems.Take(20))
+{
+    Console.WriteLine("daemon said: " + problem);
+}
 
 if (!options.KeepUsers)
 {
@@ -92,34 +64,90 @@ if (!options.KeepUsers)
 }
 
 work.Delete(recursive: true);
+return allOk && allGone && nothingLeft ? 0 : 1;
 
-string row(string what, Percentiles p) => string.Create(inv, $"{what,-44} {p.Min,9:0.00} {p.P50,9:0.00} {p.P99,9:0.00} {p.Max,9:0.00} {p.Count,5}");
-Console.WriteLine();
-Console.WriteLine(string.Create(inv, $"{options.Sessions} LogonUser at once: {ok.Count(o => o)} answered SUCCESS with a desktop endpoint, {ok.Count(o => !o)} not; budget {options.Budget.TotalMilliseconds:0} ms, latest answer {latencyMs.Max():0} ms"));
-Console.WriteLine($"{"ms per logon",-44} {"min",9} {"p50",9} {"p99",9} {"max",9} {"n",5}");
-Console.WriteLine(row("answer latency (client)", Percentiles.Of(latencyMs)));
-Console.WriteLine(row("  wait for an Auth:MaxConcurrent slot", Percentiles.Of(timings.Values.Select(t => t.SlotWaitMs))));
-Console.WriteLine(row("  PAM authenticate + account", Percentiles.Of(timings.Values.Select(t => t.PamMs))));
-Console.WriteLine(row("  backend start (PAM session, fork, exec)", Percentiles.Of(timings.Values.Select(t => t.BackendStartMs))));
-Console.WriteLine(row("  backend endpoint wait", Percentiles.Of(timings.Values.Select(t => t.EndpointWaitMs))));
-Console.WriteLine(row("daemon's own = latency - all of the above", Percentiles.Of(own)));
-Console.WriteLine(row("  of it: request sent until it asked for a slot", Percentiles.Of(beforeSlot)));
-Console.WriteLine(row("  of it: waiting for a launcher", Percentiles.Of(timings.Values.Select(t => t.LauncherWaitMs))));
-Console.WriteLine(row("  of it: PAM answered until backend start", Percentiles.Of(pamToBackend)));
-Console.WriteLine(row("  of it: endpoint ready until answer read", Percentiles.Of(endpointToAnswer)));
-Console.WriteLine(string.Create(inv, $"launchers taken from the pool: {timings.Values.Count(t => t.FromPool)} of {timings.Count}; started on a logon's path: {timings.Values.Count(t => !t.FromPool)}"));
-Console.WriteLine();
-Console.WriteLine(string.Create(inv, $"daemon RSS: idle {rssIdle / 1024.0:0.0} MB, after warm-up {rssBase / 1024.0:0.0} MB, with {options.Sessions} sessions {rssAfter / 1024.0:0.0} MB: {(rssAfter - rssBase) / (double)options.Sessions:0.0} KB per session"));
-Console.WriteLine(string.Create(inv, $"launchers: {launchers.Count} running a session, RSS {launcherRss / 1024.0:0.0} MB: {launcherRss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB per session (Pss {launcherPss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB)"));
-Console.WriteLine(string.Create(inv, $"idle launchers (pool {pool}): {idleLaunchers.Count}, RSS {idleRss / 1024.0:0.0} MB (Pss {idlePss / 1024.0:0.0} MB); sm-spawner: {spawners.Count}, RSS {spawnerRss / 1024.0:0.0} MB"));
-Console.WriteLine(string.Create(inv, $"stand-in backends: {backends.Count} running, RSS {backendRss / 1024.0:0.0} MB: {backendRss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB per session (Pss {backendPss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB)"));
-Console.WriteLine(string.Create(inv, $"logoff: DisconnectUserSession x{options.Sessions} (DisconnectedTimeout 0): every launcher and backend gone: {allGone} after {endSeconds:0.0} s; daemon exit {exit} on SIGTERM; nothing left (processes, endpoints): {nothingLeft}"));
-foreach (var problem in daemon.Problems.Take(20))
+async Task<(bool Ok, bool Gone)> Round(int round)
 {
-    Console.WriteLine("daemon said: " + problem);
+    long rssBase = ProcFs.RssKb(daemon.Pid);
+    daemon.ForgetEvents();
+    // Connection ids of round r: r*1000 + 1..N (distinct from the round before and the warm-up's).
+    var logons = Enumerable.Range(1, options.Sessions).Select(i => ((uint)(round * 1000 + i), i)).ToList();
+    double daemonCpu0 = ProcFs.CpuMs(daemon.Pid), stormCpu0 = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+    int threads0 = ProcFs.Threads(daemon.Pid);
+    var (answers, t0) = await LogonAll(rds, logons);
+    double daemonCpu = ProcFs.CpuMs(daemon.Pid) - daemonCpu0, stormCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds - stormCpu0;
+    int threadsAfter = ProcFs.Threads(daemon.Pid);
+    // The daemon's log clock at t0 (same machine clock): places its events on the client's time line.
+    var t0Wall = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(t0);
+    var latencyMs = answers.Select(a => Stopwatch.GetElapsedTime(t0, a.ReceivedAt).TotalMilliseconds).ToArray();
+    var ok = answers.Select(a => a.Message.Status == RPCStatus.Success
+        && LogonUserResponse.Parser.ParseFrom(a.Message.Payload).ServiceEndpoint.EndsWith("_X11", StringComparison.Ordinal)).ToArray();
+    await daemon.WaitForEventsAsync(3503, ok.Count(o => o), TimeSpan.FromSeconds(10));
+    await Task.Delay(500);
+    long rssAfter = ProcFs.RssKb(daemon.Pid);
+    await GcDumpAsync($"round {round} with {options.Sessions} sessions");
+    var backends = ProcFs.Running(options.Standin);
+    // A session's launcher is its backend's parent; the others are the pool's idle ones.
+    var sessionLaunchers = backends.Select(ProcFs.ParentPid).ToHashSet();
+    var allLaunchers = ProcFs.Running(launcherPath);
+    var launchers = allLaunchers.Where(sessionLaunchers.Contains).ToList();
+    var idleLaunchers = allLaunchers.Where(l => !sessionLaunchers.Contains(l)).ToList();
+    long launcherRss = launchers.Sum(ProcFs.RssKb);
+    long launcherPss = launchers.Sum(ProcFs.PssKb);
+    var spawners = ProcFs.Running(spawnerPath);
+    long idleRss = idleLaunchers.Sum(ProcFs.RssKb), idlePss = idleLaunchers.Sum(ProcFs.PssKb), spawnerRss = spawners.Sum(ProcFs.RssKb);
+    long backendRss = backends.Sum(ProcFs.RssKb);
+    long backendPss = backends.Sum(ProcFs.PssKb);
+    double launcherCpu = launchers.Sum(ProcFs.CpuMs);
+
+    var timings = LogonTimings.Collect(daemon);
+    var own = new List<double>();
+    var beforeSlot = new List<double>();
+    var pamToBackend = new List<double>();
+    var endpointToAnswer = new List<double>();
+    for (int i = 0; i < logons.Count; i++)
+    {
+        if (timings.TryGetValue(StormUsers.Name(logons[i].Item2), out var t))
+        {
+            own.Add(latencyMs[i] - t.ExternalMs);
+            beforeSlot.Add((t.PamBegan - t0Wall).TotalMilliseconds - t.SlotWaitMs - t.LauncherWaitMs);
+            pamToBackend.Add((t.BackendStarting - t.PamAnswered).TotalMilliseconds);
+            endpointToAnswer.Add(latencyMs[i] - (t.EndpointReady - t0Wall).TotalMilliseconds);
+        }
+    }
+
+    clock.Restart();
+    await EndAll(rds, [.. logons.Select(l => l.Item1)]);
+    bool gone = await WaitGone(launcherPath, options.Standin, pool, TimeSpan.FromSeconds(60));
+    double endSeconds = clock.Elapsed.TotalSeconds;
+    // Let the pool top itself up and the daemon settle before the next round's base figure.
+    await Task.Delay(2000);
+
+    string row(string what, Percentiles p) => string.Create(inv, $"{what,-44} {p.Min,9:0.00} {p.P50,9:0.00} {p.P99,9:0.00} {p.Max,9:0.00} {p.Count,5}");
+    Console.WriteLine();
+    Console.WriteLine(string.Create(inv, $"round {round} of {options.Rounds}{(round == 1 ? " (the daemon's first storm)" : " (the same daemon again)")}, load average {File.ReadAllText("/proc/loadavg")[..14]}"));
+    Console.WriteLine(string.Create(inv, $"{options.Sessions} LogonUser at once: {ok.Count(o => o)} answered SUCCESS with a desktop endpoint, {ok.Count(o => !o)} not; budget {options.Budget.TotalMilliseconds:0} ms, latest answer {latencyMs.Max():0} ms"));
+    Console.WriteLine($"{"ms per logon",-44} {"min",9} {"p50",9} {"p99",9} {"max",9} {"n",5}");
+    Console.WriteLine(row("answer latency (client)", Percentiles.Of(latencyMs)));
+    Console.WriteLine(row("  wait for an Auth:MaxConcurrent slot", Percentiles.Of(timings.Values.Select(t => t.SlotWaitMs))));
+    Console.WriteLine(row("  PAM authenticate + account", Percentiles.Of(timings.Values.Select(t => t.PamMs))));
+    Console.WriteLine(row("  backend start (PAM session, fork, exec)", Percentiles.Of(timings.Values.Select(t => t.BackendStartMs))));
+    Console.WriteLine(row("  backend endpoint wait", Percentiles.Of(timings.Values.Select(t => t.EndpointWaitMs))));
+    Console.WriteLine(row("daemon's own = latency - all of the above", Percentiles.Of(own)));
+    Console.WriteLine(row("  of it: request sent until it asked for a slot", Percentiles.Of(beforeSlot)));
+    Console.WriteLine(row("  of it: waiting for a launcher", Percentiles.Of(timings.Values.Select(t => t.LauncherWaitMs))));
+    Console.WriteLine(row("  of it: PAM answered until backend start", Percentiles.Of(pamToBackend)));
+    Console.WriteLine(row("  of it: endpoint ready until answer read", Percentiles.Of(endpointToAnswer)));
+    Console.WriteLine(string.Create(inv, $"launchers taken from the pool: {timings.Values.Count(t => t.FromPool)} of {timings.Count}; started on a logon's path: {timings.Values.Count(t => !t.FromPool)}"));
+    Console.WriteLine(string.Create(inv, $"CPU from the write to the last answer ({latencyMs.Max() / 1000:0.0} s; 2 cores: {2 * latencyMs.Max() / 1000:0.0} s): daemon {daemonCpu:0} ms ({daemonCpu / options.Sessions:0.00} ms per logon; threads {threads0} -> {threadsAfter}), storm client {stormCpu:0} ms; session launchers over their lives {launcherCpu:0} ms ({launcherCpu / Math.Max(1, launchers.Count):0.0} ms each)"));
+    Console.WriteLine(string.Create(inv, $"daemon RSS: before the round {rssBase / 1024.0:0.0} MB, with {options.Sessions} sessions {rssAfter / 1024.0:0.0} MB: {(rssAfter - rssBase) / (double)options.Sessions:0.0} KB per session"));
+    Console.WriteLine(string.Create(inv, $"launchers: {launchers.Count} running a session, RSS {launcherRss / 1024.0:0.0} MB: {launcherRss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB per session (Pss {launcherPss / (double)Math.Max(1, launchers.Count) / 1024.0:0.00} MB)"));
+    Console.WriteLine(string.Create(inv, $"idle launchers (pool {pool}): {idleLaunchers.Count}, RSS {idleRss / 1024.0:0.0} MB (Pss {idlePss / 1024.0:0.0} MB); sm-spawner: {spawners.Count}, RSS {spawnerRss / 1024.0:0.0} MB"));
+    Console.WriteLine(string.Create(inv, $"stand-in backends: {backends.Count} running, RSS {backendRss / 1024.0:0.0} MB: {backendRss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB per session (Pss {backendPss / (double)Math.Max(1, backends.Count) / 1024.0:0.00} MB)"));
+    Console.WriteLine(string.Create(inv, $"logoff: DisconnectUserSession x{options.Sessions} (DisconnectedTimeout 0): every launcher and backend gone: {gone} after {endSeconds:0.0} s"));
+    return (ok.All(o => o), gone);
 }
 
-return ok.All(o => o) && allGone && nothingLeft ? 0 : 1;
 
 static async Task<IcpClient> Connect(string socket)
 {
