@@ -6,13 +6,18 @@ namespace SessionManager.LogonStorm;
 
 /// <summary>
 /// The published daemon as a process, sessions on, the stand-in as desktop and greeter, logging
-/// compact JSON at Debug to stdout, which is read here for the timing events.
+/// compact JSON to stdout (Debug for the timing events), which is read here for the timing events.
 /// </summary>
 internal sealed class DaemonRun : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<JsonElement> _events = new();
     private readonly ConcurrentQueue<string> _problems = new();
+
+    // STORM_LOG=<file>: the daemon's log lines are kept there too (to read a run afterwards).
+    private readonly TextWriter? _log = Environment.GetEnvironmentVariable("STORM_LOG") is { Length: > 0 } path
+        ? TextWriter.Synchronized(new StreamWriter(path) { AutoFlush = true })
+        : null;
 
     private DaemonRun(Process process, string socketPath)
     {
@@ -66,7 +71,11 @@ internal sealed class DaemonRun : IAsyncDisposable
             "--FdsApi:Port=0",
             "--FdsApi:Routing=sessions",
             "--Log:Format=json",
-            "--Serilog:MinimumLevel:Default=Debug",
+            // Information as the daemon runs by default; Debug only where the timing events are
+            // (the launcher's and the logon's), so that the storm measures the daemon's logging
+            // as a host has it, plus the few lines the figures need.
+            "--Serilog:MinimumLevel:Override:SessionManager.Sessions.Launcher=Debug",
+            "--Serilog:MinimumLevel:Override:SessionManager.Sessions.Logon=Debug",
             $"--Sessions:TokenDirectory={workDirectory}",
             $"--Tls:CertificatePath={Path.Combine(workDirectory, "rds.crt")}",
             $"--Tls:KeyPath={Path.Combine(workDirectory, "rds.key")}",
@@ -122,6 +131,7 @@ internal sealed class DaemonRun : IAsyncDisposable
             return;
         }
 
+        _log?.WriteLine(line);
         var e = JsonDocument.Parse(line).RootElement.Clone();
         _events.Enqueue(e);
         if (e.TryGetProperty("@l", out var level) && level.GetString() is "Warning" or "Error" or "Fatal")

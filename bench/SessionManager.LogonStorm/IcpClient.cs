@@ -53,7 +53,14 @@ internal sealed class IcpClient : IAsyncDisposable
     };
 
     /// <summary>Sends requests in one write (so they leave together) and returns their answers' tasks.</summary>
-    public async Task<Task<IcpAnswer>[]> SendBatchAsync(IReadOnlyList<RPCBase> requests)
+    public async Task<Task<IcpAnswer>[]> SendBatchAsync(IReadOnlyList<RPCBase> requests) => (await SendTimedBatchAsync(requests)).Answers;
+
+    /// <summary>How long the last batch's write took (the kernel copying it into the socket).</summary>
+    public double LastSendMs { get; private set; }
+
+    /// <summary><see cref="SendBatchAsync"/>, with the Stopwatch timestamp taken just before the
+    /// write, once the frames are serialised (the client's own work is not the daemon's time).</summary>
+    public async Task<(Task<IcpAnswer>[] Answers, long SentAt)> SendTimedBatchAsync(IReadOnlyList<RPCBase> requests)
     {
         var answers = new Task<IcpAnswer>[requests.Count];
         using var frames = new MemoryStream();
@@ -63,8 +70,11 @@ internal sealed class IcpClient : IAsyncDisposable
             WriteFrame(frames, requests[i]);
         }
 
-        await WriteAsync(frames.ToArray());
-        return answers;
+        byte[] bytes = frames.ToArray();
+        long sentAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        await WriteAsync(bytes);
+        LastSendMs = System.Diagnostics.Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds;
+        return (answers, sentAt);
     }
 
     public async Task<RPCBase> SendAsync(RPCBase request) => (await (await SendBatchAsync([request]))[0]).Message;

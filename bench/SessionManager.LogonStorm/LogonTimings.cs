@@ -12,6 +12,9 @@ internal sealed record LogonTimings(double SlotWaitMs, double PamMs, double Back
     /// start began and the endpoint was ready: the gaps between them are the daemon's own time.</summary>
     public DateTimeOffset PamBegan { get; init; }
 
+    /// <summary>When the daemon's logon code began (3504): the ICP read and dispatch are before it.</summary>
+    public DateTimeOffset? LogonStarted { get; init; }
+
     public DateTimeOffset PamAnswered { get; init; }
 
     public DateTimeOffset BackendStarting { get; init; }
@@ -38,6 +41,12 @@ internal sealed record LogonTimings(double SlotWaitMs, double PamMs, double Back
             sessionOf[e.GetProperty("User").GetString()!] = e.GetProperty("SessionId").GetInt32();
         }
 
+        var started = new Dictionary<string, DateTimeOffset>();
+        foreach (var e in daemon.Events(3504))
+        {
+            started[e.GetProperty("User").GetString()!] = At(e);
+        }
+
         var result = new Dictionary<string, LogonTimings>();
         foreach (var e in daemon.Events(3014))
         {
@@ -52,6 +61,7 @@ internal sealed record LogonTimings(double SlotWaitMs, double PamMs, double Back
             result[user] = new LogonTimings(e.GetProperty(nameof(SlotWaitMs)).GetDouble(), pamMs, b.Item1, b.Item2, a.WaitMs, a.FromPool)
             {
                 PamBegan = At(e).AddMilliseconds(-pamMs),
+                LogonStarted = started.TryGetValue(user, out var began) ? began : null,
                 PamAnswered = At(e),
                 BackendStarting = b.Item3.AddMilliseconds(-b.Item1 - b.Item2),
                 EndpointReady = b.Item3,

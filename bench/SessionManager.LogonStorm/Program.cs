@@ -75,6 +75,7 @@ async Task<(bool Ok, bool Gone)> Round(int round)
     double daemonCpu0 = ProcFs.CpuMs(daemon.Pid), stormCpu0 = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
     int threads0 = ProcFs.Threads(daemon.Pid);
     var (answers, t0) = await LogonAll(rds, logons);
+    double sendMs = rds.LastSendMs;
     double daemonCpu = ProcFs.CpuMs(daemon.Pid) - daemonCpu0, stormCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds - stormCpu0;
     int threadsAfter = ProcFs.Threads(daemon.Pid);
     // The daemon's log clock at t0 (same machine clock): places its events on the client's time line.
@@ -103,6 +104,7 @@ async Task<(bool Ok, bool Gone)> Round(int round)
     var timings = LogonTimings.Collect(daemon);
     var own = new List<double>();
     var beforeSlot = new List<double>();
+    var beforeLogon = new List<double>();
     var pamToBackend = new List<double>();
     var endpointToAnswer = new List<double>();
     for (int i = 0; i < logons.Count; i++)
@@ -111,6 +113,10 @@ async Task<(bool Ok, bool Gone)> Round(int round)
         {
             own.Add(latencyMs[i] - t.ExternalMs);
             beforeSlot.Add((t.PamBegan - t0Wall).TotalMilliseconds - t.SlotWaitMs - t.LauncherWaitMs);
+            if (t.LogonStarted is { } began)
+            {
+                beforeLogon.Add((began - t0Wall).TotalMilliseconds);
+            }
             pamToBackend.Add((t.BackendStarting - t.PamAnswered).TotalMilliseconds);
             endpointToAnswer.Add(latencyMs[i] - (t.EndpointReady - t0Wall).TotalMilliseconds);
         }
@@ -126,7 +132,7 @@ async Task<(bool Ok, bool Gone)> Round(int round)
     string row(string what, Percentiles p) => string.Create(inv, $"{what,-44} {p.Min,9:0.00} {p.P50,9:0.00} {p.P99,9:0.00} {p.Max,9:0.00} {p.Count,5}");
     Console.WriteLine();
     Console.WriteLine(string.Create(inv, $"round {round} of {options.Rounds}{(round == 1 ? " (the daemon's first storm)" : " (the same daemon again)")}, load average {File.ReadAllText("/proc/loadavg")[..14]}"));
-    Console.WriteLine(string.Create(inv, $"{options.Sessions} LogonUser at once: {ok.Count(o => o)} answered SUCCESS with a desktop endpoint, {ok.Count(o => !o)} not; budget {options.Budget.TotalMilliseconds:0} ms, latest answer {latencyMs.Max():0} ms"));
+    Console.WriteLine(string.Create(inv, $"{options.Sessions} LogonUser at once: {ok.Count(o => o)} answered SUCCESS with a desktop endpoint, {ok.Count(o => !o)} not; budget {options.Budget.TotalMilliseconds:0} ms, latest answer {latencyMs.Max():0} ms; the write of the {options.Sessions} requests took {sendMs:0.00} ms"));
     Console.WriteLine($"{"ms per logon",-44} {"min",9} {"p50",9} {"p99",9} {"max",9} {"n",5}");
     Console.WriteLine(row("answer latency (client)", Percentiles.Of(latencyMs)));
     Console.WriteLine(row("  wait for an Auth:MaxConcurrent slot", Percentiles.Of(timings.Values.Select(t => t.SlotWaitMs))));
@@ -135,6 +141,7 @@ async Task<(bool Ok, bool Gone)> Round(int round)
     Console.WriteLine(row("  backend endpoint wait", Percentiles.Of(timings.Values.Select(t => t.EndpointWaitMs))));
     Console.WriteLine(row("daemon's own = latency - all of the above", Percentiles.Of(own)));
     Console.WriteLine(row("  of it: request sent until it asked for a slot", Percentiles.Of(beforeSlot)));
+    Console.WriteLine(row("    of which: sent until the logon code began", Percentiles.Of(beforeLogon)));
     Console.WriteLine(row("  of it: waiting for a launcher", Percentiles.Of(timings.Values.Select(t => t.LauncherWaitMs))));
     Console.WriteLine(row("  of it: PAM answered until backend start", Percentiles.Of(pamToBackend)));
     Console.WriteLine(row("  of it: endpoint ready until answer read", Percentiles.Of(endpointToAnswer)));
@@ -164,7 +171,7 @@ static async Task<IcpClient> Connect(string socket)
     }
 }
 
-// All requests leave in one write; t0 is taken just before it.
+// All requests leave in one write; t0 is taken just before it, once they are serialised.
 static async Task<(IcpAnswer[] Answers, long T0)> LogonAll(IcpClient rds, IReadOnlyList<(uint Connection, int User)> logons)
 {
     var requests = logons.Select(l => IcpClient.Request((uint)MsgType.LogonUser, new LogonUserRequest
@@ -173,8 +180,8 @@ static async Task<(IcpAnswer[] Answers, long T0)> LogonAll(IcpClient rds, IReadO
         Width = 1920, Height = 1080, ColorDepth = 32, ClientHostName = "storm", ClientAddress = "127.0.0.1",
         ClientBuildNumber = 19041, ClientProductId = 1, ClientHardwareId = 0, ClientProtocolType = 2,
     })).ToList();
-    long t0 = Stopwatch.GetTimestamp();
-    var answers = await Task.WhenAll(await rds.SendBatchAsync(requests));
+    var (pending, t0) = await rds.SendTimedBatchAsync(requests);
+    var answers = await Task.WhenAll(pending);
     return (answers, t0);
 }
 

@@ -123,30 +123,6 @@ static void begin_stop(long long timeout_ms)
     }
 }
 
-/* ---- CPU share -------------------------------------------------------------------------- */
-
-/* setpriority() orders this process against the daemon only where both share one scheduling
- * group: a cgroup with the cpu controller, as under systemd. Without one, Linux groups processes
- * by session ("autogroups", kernel.sched_autogroup_enabled=1, Debian's default): the setsid() at
- * start gave this launcher a group of its own, which the scheduler weighs as one equal to the
- * daemon's whole group, whatever the niceness inside it. There the group's niceness
- * (/proc/self/autogroup) is the one that counts; it is changed only while this process leads
- * its session, so that it never renices the daemon's group. */
-static void set_niceness(int nice)
-{
-    (void)setpriority(PRIO_PROCESS, 0, nice);
-    if (getsid(0) != getpid())
-        return;
-    int fd = open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return; /* a kernel without autogroups */
-    char text[16];
-    int n = snprintf(text, sizeof text, "%d", nice);
-    if (write(fd, text, (size_t)n) != n)
-        sm_log("could not set the autogroup niceness to %d: %s", nice, strerror(errno));
-    close(fd);
-}
-
 /* ---- requests ------------------------------------------------------------------------- */
 
 static void on_authenticate(const struct sm_message *m)
@@ -163,11 +139,11 @@ static void on_authenticate(const struct sm_message *m)
     /* Password hashing is the CPU-heavy part of a logon; at a higher niceness a logon storm
      * leaves the daemon (and the running sessions) the CPU they need. Root may go back to 0. */
     if (g.pam_nice != 0)
-        set_niceness((int)g.pam_nice);
+        (void)setpriority(PRIO_PROCESS, 0, (int)g.pam_nice);
     int auth_rc = sm_auth_authenticate(&g.auth, m->fields[0], m->fields[1], m->fields[2], m->fields[3], m->fields[4],
                                        err, sizeof err);
     if (g.pam_nice != 0)
-        set_niceness(0);
+        (void)setpriority(PRIO_PROCESS, 0, 0);
     if (auth_rc != 0) {
         sm_log("%s (user %s, service %s)", err, m->fields[1], m->fields[0]);
         reply_failed(err);
@@ -535,8 +511,13 @@ int main(int argc, char **argv)
     setrlimit(RLIMIT_CORE, &nocore);
     umask(077);
     /* Own process group: on an authentication timeout the daemon kills the group, which takes
-     * along whatever a hung PAM module forked (pam_exec). The backend gets its own session. */
-    (void)setsid();
+     * along whatever a hung PAM module forked (pam_exec); no signal for the daemon's group (a
+     * Ctrl-C at its terminal) reaches it. Not its own session: Linux schedules by session
+     * ("autogroups", kernel.sched_autogroup_enabled, on by default), and a session of its own
+     * would weigh this launcher's password hashing as much as the daemon's whole group, whatever
+     * its niceness; in the daemon's session, --pam-nice orders it below the daemon (as a cgroup
+     * with the cpu controller does under systemd). The backend gets its own session. */
+    (void)setpgid(0, 0);
     close_range(3, ~0U, 0); /* nothing inherited from the daemon beyond stdio */
 
     g.client_fd = g.listen_fd = g.sig_fd = -1;

@@ -14,8 +14,8 @@
  *
  * For each launcher: stdout and stderr are pipes to this process. "ready" on stdout becomes
  * READY, each stderr line a LOG event, its end (reaped here) CHILD_EXITED, after the lines it
- * wrote before dying. A launcher calls setsid() at its start: it outlives this process and the
- * daemon (a restarted daemon reaches it on its control socket).
+ * wrote before dying. A launcher makes itself a process group at its start: it outlives this
+ * process and the daemon (a restarted daemon reaches it on its control socket).
  *
  * Exit codes: 0 the daemon closed the connection (or SIGTERM), 1 failure, 2 usage.
  */

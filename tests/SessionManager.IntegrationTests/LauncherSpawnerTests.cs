@@ -149,12 +149,43 @@ public sealed class LauncherSpawnerTests
         await c.Exited.WaitAsync(Long);
     }
 
+    [RootFact]
+    public async Task A_launcher_has_its_own_process_group_in_the_daemons_session_and_its_backend_a_session_of_its_own()
+    {
+        // Linux schedules by session (autogroups): in a session of its own, a launcher's password
+        // hashing would weigh as much as the whole daemon, whatever Launcher:PamNice says.
+        var log = new ListLogger();
+        using var launcher = CreateLauncher(log);
+        await using var c = await launcher.LaunchAsync();
+        var (group, session) = GroupAndSession(c.LauncherPid);
+        Assert.Equal(c.LauncherPid, group);
+        Assert.Equal(GroupAndSession(Environment.ProcessId).Session, session);
+        if (File.Exists("/proc/self/autogroup"))
+        {
+            Assert.Equal(File.ReadAllText("/proc/self/autogroup").Split(' ')[0], File.ReadAllText($"/proc/{c.LauncherPid}/autogroup").Split(' ')[0]);
+        }
+
+        await c.AuthenticateAsync(User(1), Password(1), "10.0.0.1");
+        var started = await c.StartBackendAsync(new BackendSpec(["sleep", "60"], new Dictionary<string, string>(), BackendIdentity.AuthenticatedUser));
+        Assert.Equal((started.Pid, started.Pid), GroupAndSession(started.Pid));
+        await c.StopAsync(TimeSpan.FromSeconds(10));
+        await c.Exited.WaitAsync(Long);
+    }
+
     [Fact]
     public void Pool_size_and_PAM_niceness_are_checked_naming_their_keys()
     {
         var result = new LauncherOptionsValidator().Validate(null, new LauncherOptions { PoolSize = -1, PamNice = 20 });
 
         Assert.Equal(["Launcher:PoolSize", "Launcher:PamNice"], result.Failures!.Select(f => f.Split(':')[0] + ":" + f.Split(':')[1]));
+    }
+
+    /// <summary>Fields 5 and 6 of /proc/PID/stat: process group and session.</summary>
+    private static (int Group, int Session) GroupAndSession(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (int.Parse(fields[2], CultureInfo.InvariantCulture), int.Parse(fields[3], CultureInfo.InvariantCulture));
     }
 
     /// <summary>Field 19 of /proc/PID/stat.</summary>

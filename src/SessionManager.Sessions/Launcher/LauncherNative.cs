@@ -17,7 +17,7 @@ internal static partial class LauncherNative
 
     public static uint EffectiveUid => geteuid();
 
-    /// <summary>SIGKILL to a launcher and its process group (it is a group leader: setsid() at its
+    /// <summary>SIGKILL to a launcher and its process group (it is a group leader: setpgid() at its
     /// start), which takes along what a hung PAM module forked. The backend has its own session.</summary>
     public static void KillProcessGroup(int pid)
     {

@@ -2,7 +2,7 @@ namespace SessionManager.Sessions.Launcher;
 
 /// <summary>
 /// An sm-launcher that sm-spawner started for this daemon: its pid (also its process group: it
-/// calls setsid() at start), whether it is listening yet, and its end as the spawner reaped it.
+/// calls setpgid() at start), whether it is listening yet, and its end as the spawner reaped it.
 /// This is all the daemon keeps per launcher process: no Process object, pipes or buffers.
 /// </summary>
 internal sealed class SpawnedLauncher(int pid)

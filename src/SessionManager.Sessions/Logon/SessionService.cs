@@ -62,6 +62,7 @@ public sealed partial class SessionService
         using var budget = new CancellationTokenSource(_options.LogonBudget, _time);
         var geometry = new Properties.ConnectionGeometry(request.Client.Width, request.Client.Height, request.Client.ColorDepth, request.Client.Width, request.Client.Height);
         var logon = _registry.BeginLogon(request.ConnectionId, request.LinkGeneration, request.Client, geometry);
+        LogonStarted(_logger, request.User, request.ConnectionId);
         try
         {
             var grant = await LogonWithinBudgetAsync(request, budget.Token);
@@ -424,6 +425,9 @@ public sealed partial class SessionService
     // Debug: where a logon's time goes (bench/logon-storm takes the backend's share out of the daemon's own time).
     [LoggerMessage(3503, LogLevel.Debug, "Session {SessionId}: backend start took {BackendStartMs} ms, its endpoint was ready {EndpointWaitMs} ms later")]
     private static partial void BackendTimed(ILogger logger, int sessionId, double backendStartMs, double endpointWaitMs);
+
+    [LoggerMessage(3504, LogLevel.Debug, "Logon of {User} (connection {ConnectionId}) started")]
+    private static partial void LogonStarted(ILogger logger, string user, uint connectionId);
 
     [LoggerMessage(3502, LogLevel.Warning, "Session {SessionId}: stopping its backend failed: {Reason}")]
     private static partial void BackendStopFailed(ILogger logger, int sessionId, string reason);
