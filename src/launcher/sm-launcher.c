@@ -56,6 +56,7 @@ static struct {
     long long connect_deadline_ms, stop_timeout_ms;
     long long pam_nice; /* the niceness of pam_authenticate (0: as the launcher runs) */
     long long requests; /* requests handled, over all connections */
+    int terminating;    /* SIGTERM: stop the backend and end, with no daemon to wait for */
     const char *socket_path;
 } g;
 
@@ -440,7 +441,11 @@ static void backend_gone(int status)
         send_exited();
         finish(0);
     }
-    g.give_up_at_ms = now_ms() + g.connect_deadline_ms; /* keep the news for a restarted daemon */
+    /* Told to end (SIGTERM: the daemon gave up on this logon, or is shutting sessions down): no
+     * daemon will ask for the news. Else keep it for a restarted daemon. */
+    if (g.terminating)
+        finish(0);
+    g.give_up_at_ms = now_ms() + g.connect_deadline_ms;
 }
 
 static void reap(void)
@@ -467,6 +472,7 @@ static void on_signal(void)
         if (si.ssi_signo == SIGCHLD) {
             reap();
         } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+            g.terminating = 1;
             if (g.state == ST_NEW || g.state == ST_AUTHENTICATED || g.state == ST_EXITED)
                 finish(0);
             begin_stop(g.stop_timeout_ms);

@@ -99,6 +99,32 @@ public sealed class LauncherSpawnerTests
     }
 
     [RootFact]
+    public async Task A_launcher_told_to_end_by_SIGTERM_with_no_daemon_connected_ends_with_its_backend_not_at_its_deadline()
+    {
+        // What a logon past Sessions:LogonBudget leaves: the daemon closed the connection while
+        // the backend started, and sent SIGTERM. The launcher used to keep the exit for a
+        // restarted daemon until its 30 s connect deadline (seen in the logon storm).
+        var log = new ListLogger();
+        using var launcher = CreateLauncher(log);
+        var c = await launcher.LaunchAsync();
+        await c.AuthenticateAsync(User(1), Password(1), "10.0.0.1");
+        int backend = (await c.StartBackendAsync(new BackendSpec(["sleep", "60"], new Dictionary<string, string>(), BackendIdentity.AuthenticatedUser))).Pid;
+        int launcherPid = c.LauncherPid;
+        await c.DisposeAsync();
+        await Task.Delay(500); // the launcher has seen the connection close
+
+        var sent = System.Diagnostics.Stopwatch.StartNew();
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", launcherPid.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await Wait.UntilAsync(() => !IsAlive(backend), "the backend got its SIGTERM", TimeSpan.FromSeconds(20));
+        await Wait.UntilAsync(() => !IsAlive(launcherPid), "the launcher ends with it", TimeSpan.FromSeconds(20));
+        Assert.True(sent.Elapsed < TimeSpan.FromSeconds(25), $"ended after {sent.Elapsed}, not at its 30 s connect deadline");
+    }
+
+    [RootFact]
     public async Task A_logon_takes_an_idle_launcher_of_the_pool_and_idle_ones_end_with_the_client()
     {
         var log = new ListLogger();
