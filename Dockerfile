@@ -18,5 +18,7 @@ COPY --from=build /out /opt/sessionmanager
 USER sessionmanager
 VOLUME ["/tmp/.pipe"]
 EXPOSE 9091
+# The runtime settings of the systemd unit (deploy/sessionmanager.service says why).
+ENV DOTNET_GCgen0size=0x400000
 # JSON logs on stdout (not a terminal); SIGTERM (docker stop) shuts down cleanly.
 ENTRYPOINT ["/opt/sessionmanager/SessionManager"]

@@ -41,7 +41,7 @@ internal sealed class DaemonRun : IAsyncDisposable
 
     public IReadOnlyCollection<string> Problems => _problems;
 
-    public static DaemonRun Start(string daemonDirectory, string standin, string workDirectory, IEnumerable<string> extra, int nice = 0)
+    public static DaemonRun Start(string daemonDirectory, string standin, string workDirectory, IEnumerable<string> extra, int nice = 0, IEnumerable<string>? environment = null)
     {
         string socket = Path.Combine(workDirectory, "sm.sock");
         string[] backend(string name, string user) =>
@@ -58,6 +58,12 @@ internal sealed class DaemonRun : IAsyncDisposable
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        foreach (var pair in environment ?? [])
+        {
+            int eq = pair.IndexOf('=', StringComparison.Ordinal);
+            info.Environment[pair[..eq]] = pair[(eq + 1)..];
+        }
+
         if (nice != 0)
         {
             info.ArgumentList.Add("-n");

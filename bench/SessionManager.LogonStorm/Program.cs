@@ -20,8 +20,8 @@ var clock = Stopwatch.StartNew();
 int created = await StormUsers.CreateAsync(options.Sessions);
 Console.WriteLine($"users: {options.Sessions} ready ({created} created) in {clock.Elapsed.TotalSeconds:0.0} s");
 
-await using var daemon = DaemonRun.Start(options.DaemonDirectory, options.Standin, work.FullName, options.Settings.Select(s => "--" + s), options.DaemonNice);
-Console.WriteLine($"daemon niceness {options.DaemonNice}; settings: {(options.Settings.Count > 0 ? string.Join(' ', options.Settings) : "defaults")}");
+await using var daemon = DaemonRun.Start(options.DaemonDirectory, options.Standin, work.FullName, options.Settings.Select(s => "--" + s), options.DaemonNice, options.DaemonEnvironment);
+Console.WriteLine($"daemon niceness {options.DaemonNice}; environment: {(options.DaemonEnvironment.Count > 0 ? string.Join(' ', options.DaemonEnvironment) : "inherited")}; settings: {(options.Settings.Count > 0 ? string.Join(' ', options.Settings) : "defaults")}");
 
 await using var rds = await Connect(daemon.SocketPath);
 await Task.Delay(1000);
@@ -120,6 +120,13 @@ async Task<(bool Ok, bool Gone)> Round(int round)
             pamToBackend.Add((t.BackendStarting - t.PamAnswered).TotalMilliseconds);
             endpointToAnswer.Add(latencyMs[i] - (t.EndpointReady - t0Wall).TotalMilliseconds);
         }
+    }
+
+    // STORM_HOLD=<seconds>: the sessions stay up that long before the logoff (to look at them).
+    if (int.TryParse(Environment.GetEnvironmentVariable("STORM_HOLD"), NumberStyles.None, inv, out int hold) && hold > 0)
+    {
+        Console.WriteLine($"holding the sessions for {hold} s (STORM_HOLD)");
+        await Task.Delay(TimeSpan.FromSeconds(hold));
     }
 
     clock.Restart();

@@ -3,9 +3,10 @@ using System.Globalization;
 namespace SessionManager.LogonStorm;
 
 /// <param name="Settings">Extra daemon settings (--set Launcher:PamNice=0), passed as --KEY=VALUE.</param>
+/// <param name="DaemonEnvironment">NAME=VALUE pairs for the daemon's environment (--daemon-env), e.g. the systemd unit's DOTNET_ lines.</param>
 /// <param name="Rounds">Storms run one after another on the same daemon (the first is its first).</param>
 /// <param name="DaemonNice">The niceness the daemon runs at (nice -n), as a unit's Nice= would set it.</param>
-internal sealed record StormOptions(string DaemonDirectory, string Standin, int Sessions, bool KeepUsers, IReadOnlyList<string> Settings, int DaemonNice, int Rounds)
+internal sealed record StormOptions(string DaemonDirectory, string Standin, int Sessions, bool KeepUsers, IReadOnlyList<string> Settings, int DaemonNice, int Rounds, IReadOnlyList<string> DaemonEnvironment)
 {
     /// <summary>Launcher:PoolSize as the daemon runs it (its default unless set): idle launchers
     /// that stay when every session has ended.</summary>
@@ -22,6 +23,7 @@ internal sealed record StormOptions(string DaemonDirectory, string Standin, int 
         int sessions = 200;
         bool keep = false;
         var settings = new List<string>();
+        var environment = new List<string>();
         int nice = 0, rounds = 2;
         for (int i = 0; i < args.Length; i++)
         {
@@ -33,8 +35,9 @@ internal sealed record StormOptions(string DaemonDirectory, string Standin, int 
                 case "--keep-users": keep = true; break;
                 case "--rounds" when i + 1 < args.Length: rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--daemon-nice" when i + 1 < args.Length: nice = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--daemon-env" when i + 1 < args.Length && args[i + 1].Contains('=', StringComparison.Ordinal): environment.Add(args[++i]); break;
                 case "--set" when i + 1 < args.Length && args[i + 1].Contains('=', StringComparison.Ordinal): settings.Add(args[++i]); break;
-                default: throw new ArgumentException($"usage: SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N] [--rounds N] [--keep-users] [--daemon-nice N] [--set KEY=VALUE]... (got '{args[i]}')");
+                default: throw new ArgumentException($"usage: SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N] [--rounds N] [--keep-users] [--daemon-nice N] [--daemon-env NAME=VALUE]... [--set KEY=VALUE]... (got '{args[i]}')");
             }
         }
 
@@ -43,6 +46,6 @@ internal sealed record StormOptions(string DaemonDirectory, string Standin, int 
             throw new ArgumentException("usage: SessionManager.LogonStorm --daemon DIR --standin PATH [--sessions N (1-999)] [--rounds N (1-9)] [--keep-users]");
         }
 
-        return new StormOptions(daemon, standin, sessions, keep, settings, nice, rounds);
+        return new StormOptions(daemon, standin, sessions, keep, settings, nice, rounds, environment);
     }
 }

@@ -92,6 +92,10 @@ else
     dotnet publish "$root/src/SessionManager" -c Release -o "$build/daemon" --nologo -v quiet
 fi
 [[ -x $daemon ]] || fail "no daemon binary at $daemon"
+# The daemon runs with the runtime settings of its systemd unit (its Environment=DOTNET_ lines).
+unit_env=()
+while IFS= read -r pair; do unit_env+=("$pair"); done \
+  < <(sed -n 's/^Environment=\(DOTNET_[A-Za-z0-9_]*=.*\)$/\1/p' "$root/deploy/sessionmanager.service")
 
 # --- processes ---------------------------------------------------------------------------
 tmp="$(mktemp -d)"
@@ -159,13 +163,15 @@ say "SessionManager end-to-end benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $
   "(load runs about $(awk -v n="${#thread_counts[@]}" -v r="$runs" -v s="$seconds" -v w="$warmup" \
     'BEGIN { printf "%.0f", n * r * 2 * (s + w + 0.3) }') s)"
 
+say "daemon environment (the DOTNET_ lines of deploy/sessionmanager.service): ${unit_env[*]:-none}"
+
 # Start-up: median of 3 starts, each timed from exec until both sockets accept.
 startup_ms="$(python3 "$here/startup.py" --unix "$icp_socket" --port "$daemon_port" --runs 3 -- \
-  "$daemon" --Icp:SocketPath="$icp_socket" --FdsApi:Port="$daemon_port" "${daemon_settings[@]}")" ||
+  env "${unit_env[@]}" "$daemon" --Icp:SocketPath="$icp_socket" --FdsApi:Port="$daemon_port" "${daemon_settings[@]}")" ||
   fail "the daemon did not start"
 
 # The daemon finds its appsettings.json in the working directory.
-(cd "$(dirname "$daemon")" && exec "$daemon" --Icp:SocketPath="$icp_socket" \
+(cd "$(dirname "$daemon")" && exec env "${unit_env[@]}" "$daemon" --Icp:SocketPath="$icp_socket" \
   --FdsApi:Port="$daemon_port" --Serilog:MinimumLevel:Default=Warning "${daemon_settings[@]}") >"$build/daemon.log" 2>&1 &
 daemon_pid=$!
 pids+=("$daemon_pid")

@@ -20,6 +20,20 @@ public sealed class ToolingTests
     }
 
     [Fact]
+    public void The_systemd_unit_and_the_container_give_the_daemon_the_same_runtime_settings()
+    {
+        // DOTNET_GCgen0size has no runtimeconfig.json knob: the unit and the image set it, and the
+        // benchmarks read the unit's lines.
+        var unit = File.ReadAllLines(Path.Combine(RepositoryRoot(), "deploy", "sessionmanager.service"))
+            .Where(l => l.StartsWith("Environment=DOTNET_", StringComparison.Ordinal)).Select(l => l["Environment=".Length..]).ToList();
+        var image = File.ReadAllLines(Path.Combine(RepositoryRoot(), "Dockerfile"))
+            .Where(l => l.StartsWith("ENV DOTNET_", StringComparison.Ordinal)).Select(l => l["ENV ".Length..]).ToList();
+
+        Assert.Contains("DOTNET_GCgen0size=0x400000", unit);
+        Assert.Equal(unit, image);
+    }
+
+    [Fact]
     public async Task Thrift_generate_check_leaves_no_temporary_files()
     {
         using var tmp = new TempDirectory();
