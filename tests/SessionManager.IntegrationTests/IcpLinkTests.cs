@@ -237,7 +237,9 @@ public sealed class IcpLinkTests
         }
 
         Assert.Empty(daemon.Logs.WithEventName("HandlerFailed"));
-        Assert.InRange(daemon.Logs.WithEventName("UnreadableRequest").Count(), 1, 10 * (clock.Elapsed.TotalSeconds + 1));
+        // 10 lines per 1 s window; the windows are fixed (they began at the daemon's start), so a
+        // run that crosses a window's end sees up to 10 on each side of it (seen in CI: 20 in 36 ms).
+        Assert.InRange(daemon.Logs.WithEventName("UnreadableRequest").Count(), 1, 10 * (Math.Floor(clock.Elapsed.TotalSeconds) + 2));
         Assert.True(daemon.Rds.IsConnected);
     }
 
