@@ -1,4 +1,8 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using SessionManager.FdsApi.Handler;
+using SessionManager.Icp.Connection;
 using SessionManager.Icp.Framing;
 using SessionManager.Icp.Protocol;
 using SessionManager.IntegrationTests.Support;
@@ -8,7 +12,9 @@ namespace SessionManager.IntegrationTests;
 
 /// <summary>
 /// A bridged call's reply may be written on the ICP reader (IcpCallOptions.MayCompleteOnReader).
-/// These tests show that this can never stall the link for the other callers.
+/// These tests show that this can never stall the link for the other callers, and what else a
+/// connection may do there: parse its client's next request if it was already waiting, is small
+/// and whole, and is a bridged call (which only checks, routes and writes its ICP frame).
 /// </summary>
 public sealed class InlineCompletionTests
 {
@@ -63,5 +69,61 @@ public sealed class InlineCompletionTests
 
         Assert.True(daemon.Rds.IsConnected);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"other callers took {clock.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("small bridged call", true)]
+    [InlineData("local call", false)]
+    [InlineData("large bridged call", false)]
+    public async Task A_request_waiting_behind_a_reply_written_on_the_ICP_reader_is_checked_there_only_if_small_and_bridged(string next, bool onReader)
+    {
+        var gate = new ReaderRecordingGate();
+        await using var daemon = await Daemon.StartAsync(s => s.AddSingleton<IFdsApiCallGate>(gate));
+        await using var rds = await daemon.ConnectRdsAsync();
+        rds.Answer = request => request.MsgType == (uint)MsgType.VirtualChannelOpen
+            && ProtoReader.Parse<VirtualChannelOpenRequest>(request.Payload, "VirtualChannelOpen").VirtualName == "first" ? null : StandardRdsAnswers.Answer(request);
+        using var client = await daemon.ClientAsync();
+
+        // The first call waits for its ICP answer until the second request has been sent: that one
+        // is then waiting in the connection when the first reply is written on the ICP reader.
+        await client.send_virtualChannelOpen("", 1, "first", false, 0);
+        var firstRequest = await rds.ReadRequestAsync();
+        string longTitle = new('t', 2000);
+        switch (next)
+        {
+            case "small bridged call": await client.send_virtualChannelOpen("", 1, "second", false, 0); break;
+            case "local call": await client.send_ping(42); break;
+            default: await client.send_sendMessage("", 1, longTitle, "text", 0, 0, false); break;
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(200));
+        await rds.AnswerAsync(firstRequest, new VirtualChannelOpenResponse { ConnectionString = "vc:1:first", Instance = 7 });
+
+        Assert.Equal("vc:1:first", (await client.recv_virtualChannelOpen()).PipeName);
+        switch (next)
+        {
+            case "small bridged call": Assert.Equal("vc:1:second", (await client.recv_virtualChannelOpen()).PipeName); break;
+            case "local call": Assert.Equal(42, await client.recv_ping()); break;
+            default: Assert.Equal(32001, await client.recv_sendMessage()); break; // IDASYNC: sent, not waited for
+        }
+
+        var seen = gate.Seen;
+        Assert.Equal(2, seen.Count);
+        Assert.False(seen[0].OnReader, "the first request came from the client's socket");
+        Assert.Equal(onReader, seen[1].OnReader);
+    }
+
+    /// <summary>Records, for each call, whether its check ran inline on an ICP reader.</summary>
+    private sealed class ReaderRecordingGate : IFdsApiCallGate
+    {
+        private readonly ConcurrentQueue<(string Method, bool OnReader)> _seen = new();
+
+        public IReadOnlyList<(string Method, bool OnReader)> Seen => [.. _seen];
+
+        public ValueTask<FdsApiAdmission> AdmitAsync(FdsApiCall fdsApiCall, CancellationToken cancellationToken)
+        {
+            _seen.Enqueue((fdsApiCall.Method, IcpReaderInline.IsActive));
+            return ValueTask.FromResult(FdsApiAdmission.Allow);
+        }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SessionManager.FdsApi.Generated;
 using SessionManager.FdsApi.Logging;
 using SessionManager.FdsApi.Server;
+using SessionManager.Icp.Connection;
 using SessionManager.Icp.Errors;
 using Thrift;
 
@@ -132,9 +133,21 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         throw failure;
     }
 
-    /// <summary>The check point: true if the gate lets the call through (a denial is logged).</summary>
-    private async ValueTask<bool> AdmitAsync(FdsApiCall call, CancellationToken cancellationToken) =>
-        (await CheckAsync(call, cancellationToken)).Allowed;
+    /// <summary>
+    /// The check point of the methods answered here: true if the gate lets the call through (a
+    /// denial is logged). Their work (a logon, token files, a walk over every session) is not the
+    /// bounded step an ICP reader may run, so a call that reached here on one leaves it first
+    /// (FdsApiConnection lets a small request that was already waiting be parsed there).
+    /// </summary>
+    private async ValueTask<bool> AdmitAsync(FdsApiCall call, CancellationToken cancellationToken)
+    {
+        if (IcpReaderInline.IsActive)
+        {
+            await Task.Yield();
+        }
+
+        return (await CheckAsync(call, cancellationToken)).Allowed;
+    }
 
     private async ValueTask<FdsApiAdmission> CheckAsync(FdsApiCall call, CancellationToken cancellationToken)
     {

@@ -30,6 +30,7 @@ internal sealed class ClientStream : AsyncOnlyStream
     private int _readEnd;
     private bool _framed;
     private long _frameLeft;
+    private long _frameBytes;
 
     public ClientStream(Stream socket, TimeSpan frameTimeout, int maxFrameBytes, CancellationToken stopReading)
     {
@@ -52,6 +53,13 @@ internal sealed class ClientStream : AsyncOnlyStream
 
     /// <summary>From now on, reads go frame by frame and each frame length is checked.</summary>
     public void ServeFramed() => _framed = true;
+
+    /// <summary>
+    /// True when the frame begun last has been read whole and is at most <paramref name="maxBytes"/>
+    /// long (header included): the transport above holds the entire message, so parsing it reads
+    /// nothing more from the socket and costs no more than that many bytes.
+    /// </summary>
+    public bool HoldsWholeFrameOfAtMost(int maxBytes) => _framed && _frameLeft == 0 && _frameBytes > 0 && _frameBytes <= maxBytes;
 
     /// <summary>
     /// Thrift has read a whole message. Bytes already buffered beyond it are the start of the
@@ -138,7 +146,7 @@ internal sealed class ClientStream : AsyncOnlyStream
             throw new FrameTooLargeException(length, _maxFrameBytes);
         }
 
-        _frameLeft = FrameHeaderBytes + length;
+        _frameLeft = _frameBytes = FrameHeaderBytes + length;
     }
 
     private int CopyOut(Span<byte> destination)

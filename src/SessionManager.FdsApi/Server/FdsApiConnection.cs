@@ -32,6 +32,12 @@ internal sealed class FdsApiConnection(
 {
     private const int FrameHeaderBytes = 4;
 
+    /// <summary>
+    /// The largest request a client's connection may parse on an ICP reader right after its last
+    /// reply was written there (bridged calls are a few dozen bytes; a long sendMessage is not).
+    /// </summary>
+    private const int MaxRequestBytesOnIcpReader = 1024;
+
     /// <summary>First bytes shown in the log line of a refused client (enough for "GET / HTTP/1.1").</summary>
     private const int FirstBytesLogged = 16;
 
@@ -174,11 +180,14 @@ internal sealed class FdsApiConnection(
         // Once shutdown stops reading, a client is not read again after its reply.
         while (!stopReading.IsCancellationRequested && await transport.PeekAsync(CancellationToken.None))
         {
-            if (IcpReaderInline.IsActive)
+            if (IcpReaderInline.IsActive && !stream.HoldsWholeFrameOfAtMost(MaxRequestBytesOnIcpReader))
             {
                 // The last answer completed on the ICP reader (IcpCallOptions.MayCompleteOnReader)
-                // and this client's next request was already buffered: leave the reader before
-                // doing more than that one reply, so no client can hold up the ICP link.
+                // and this client's next request was already there. A small, whole request may be
+                // parsed there too: a bridged method then only checks, routes and writes its ICP
+                // frame before it waits, and a local method leaves the reader at the check point
+                // (FdsApiHandler.AdmitAsync). Anything else leaves the reader now, so no client
+                // can hold up the ICP link.
                 await Task.Yield();
             }
 

@@ -18,8 +18,8 @@ internal static class RuntimeTuning
     /// <summary>
     /// Socket completions run on the socket engine's event thread instead of being queued to the
     /// thread pool. Safe here because no socket continuation in the daemon blocks: handlers
-    /// await, and completions of pending ICP calls still hop to the pool
-    /// (RunContinuationsAsynchronously).
+    /// await, and completions of pending ICP calls hop to the pool (RunContinuationsAsynchronously)
+    /// except a bridged call's bounded reply path (IcpCallOptions.MayCompleteOnReader).
     /// </summary>
     private const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
