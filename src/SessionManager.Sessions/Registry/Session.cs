@@ -27,4 +27,7 @@ internal sealed class Session(SessionRecord record, SessionPolicy policy)
     public Task? Ending { get; set; }
 
     public string? TokenFilePath { get; set; }
+
+    /// <summary>The session token's entry in the registry's token index (its digest), removed when the session ends.</summary>
+    public string? TokenHandle { get; set; }
 }

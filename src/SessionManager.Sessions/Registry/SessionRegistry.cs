@@ -189,12 +189,19 @@ public sealed partial class SessionRegistry
 
     internal void SetTokenFile(Session session, string path, string token)
     {
+        string handle = _sessionTokens.Add(token, session.Id);
+        string? replaced;
         lock (_sync)
         {
             session.TokenFilePath = path;
+            replaced = session.TokenHandle;
+            session.TokenHandle = handle;
         }
 
-        _sessionTokens.Add(token, session.Id);
+        if (replaced is not null && replaced != handle)
+        {
+            _sessionTokens.RemoveEntry(replaced);
+        }
     }
 
     /// <summary>The session whose token file holds <paramref name="token"/> (compared in fixed time).</summary>
@@ -324,6 +331,7 @@ public sealed partial class SessionRegistry
     /// </summary>
     internal (SessionRecord Record, IBackendProcess? Backend, string? TokenFile)? BeginEnd(Session session, string reason)
     {
+        string? tokenHandle;
         lock (_sync)
         {
             if (!_sessions.Remove(session.Id))
@@ -339,10 +347,15 @@ public sealed partial class SessionRegistry
             }
 
             session.Record = session.Record with { State = SessionState.Down };
+            tokenHandle = session.TokenHandle;
+            session.TokenHandle = null;
         }
 
-        int ended = session.Id;
-        _sessionTokens.RemoveWhere(id => id == ended);
+        // Its token stops working now, whatever the end still has to do.
+        if (tokenHandle is not null)
+        {
+            _sessionTokens.RemoveEntry(tokenHandle);
+        }
 
         SessionEnded(_logger, session.Id, session.Record.User, reason);
         Events.Publish(new SessionEvent(SessionEventKind.Ended, session.Record, reason));

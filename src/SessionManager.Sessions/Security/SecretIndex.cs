@@ -13,11 +13,24 @@ internal sealed class SecretIndex<TValue>
     private readonly Lock _sync = new();
     private readonly Dictionary<string, (byte[] Secret, TValue Value)> _entries = new(StringComparer.Ordinal);
 
-    public void Add(string secret, TValue value)
+    /// <summary>Adds the secret; returns its entry's handle (the secret's digest, not the secret) for <see cref="RemoveEntry"/>.</summary>
+    public string Add(string secret, TValue value)
+    {
+        string key = Key(secret);
+        lock (_sync)
+        {
+            _entries[key] = (Encoding.UTF8.GetBytes(secret), value);
+        }
+
+        return key;
+    }
+
+    /// <summary>Removes the entry <see cref="Add"/> returned <paramref name="handle"/> for, at no cost that grows with the table.</summary>
+    public bool RemoveEntry(string handle)
     {
         lock (_sync)
         {
-            _entries[Key(secret)] = (Encoding.UTF8.GetBytes(secret), value);
+            return _entries.Remove(handle);
         }
     }
 

@@ -30,6 +30,25 @@ public sealed class SessionRegistryTests : IAsyncDisposable
     }
 
     [Fact]
+    public void A_session_token_names_its_session_until_that_session_ends_and_a_replaced_token_stops_at_once()
+    {
+        var a = New("alice");
+        var b = New("bob");
+        string first = SessionRegistry.NewSecret(43), second = SessionRegistry.NewSecret(43), bobs = SessionRegistry.NewSecret(43);
+        _registry.SetTokenFile(a, "/nonexistent/2", first);
+        _registry.SetTokenFile(a, "/nonexistent/2", second);
+        _registry.SetTokenFile(b, "/nonexistent/3", bobs);
+
+        Assert.Null(_registry.FindByToken(first));
+        Assert.Equal(a.Id, _registry.FindByToken(second)?.Id);
+
+        _registry.BeginEnd(a, "test");
+
+        Assert.Null(_registry.FindByToken(second));
+        Assert.Equal(b.Id, _registry.FindByToken(bobs)?.Id);
+    }
+
+    [Fact]
     public void Cookies_are_long_random_and_distinct()
     {
         var a = New("alice").Record;
