@@ -6,33 +6,11 @@ namespace SessionManager.LogonStorm;
 internal static class ProcFs
 {
     /// <summary>VmRSS of a process in KiB (0 if it is gone).</summary>
-    public static long RssKb(int pid)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
+    public static long RssKb(int pid) => Field($"/proc/{pid}/status", "VmRSS:");
 
     /// <summary>Pss of a process in KiB: its resident pages, shared ones divided among their
     /// sharers (libc, libpam of N launchers count once in total, not N times as in VmRSS).</summary>
-    public static long PssKb(int pid)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{pid}/smaps_rollup").FirstOrDefault(l => l.StartsWith("Pss:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
+    public static long PssKb(int pid) => Field($"/proc/{pid}/smaps_rollup", "Pss:");
 
     /// <summary>User + system CPU of a process in ms (utime and stime of /proc/PID/stat; 0 if
     /// it is gone).</summary>
@@ -53,29 +31,24 @@ internal static class ProcFs
     }
 
     /// <summary>Threads of a process (0 if it is gone).</summary>
-    public static int Threads(int pid)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("Threads:", StringComparison.Ordinal));
-            return line is null ? 0 : int.Parse(line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
+    public static int Threads(int pid) => (int)Field($"/proc/{pid}/status", "Threads:");
 
     // USER_HZ: 100 on every Linux architecture .NET runs on.
     private const double TicksPerSecond = 100;
 
     /// <summary>PPid of a process (0 if it is gone).</summary>
-    public static int ParentPid(int pid)
+    public static int ParentPid(int pid) => (int)Field($"/proc/{pid}/status", "PPid:");
+
+    /// <summary>
+    /// The number after <paramref name="name"/> on its line of a /proc key-value file
+    /// ("VmRSS:   1234 kB", "PPid:\t1"), or 0 if the process is gone or the line is missing.
+    /// </summary>
+    private static long Field(string path, string name)
     {
         try
         {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("PPid:", StringComparison.Ordinal));
-            return line is null ? 0 : int.Parse(line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            var line = File.ReadLines(path).FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
         }
         catch (IOException)
         {

@@ -94,8 +94,7 @@ fi
 [[ -x $daemon ]] || fail "no daemon binary at $daemon"
 # The daemon runs with the runtime settings of its systemd unit (its Environment=DOTNET_ lines).
 unit_env=()
-while IFS= read -r pair; do unit_env+=("$pair"); done \
-  < <(sed -n 's/^Environment=\(DOTNET_[A-Za-z0-9_]*=.*\)$/\1/p' "$root/deploy/sessionmanager.service")
+while IFS= read -r pair; do unit_env+=("$pair"); done < <("$root/bench/unit-env.sh")
 
 # --- processes ---------------------------------------------------------------------------
 tmp="$(mktemp -d)"

@@ -13,8 +13,7 @@ make -s -C "$root/tests/standin-backend" OUT="$build/standin"
 dotnet build "$root/bench/SessionManager.LogonStorm" -c Release -o "$build/tool" -v quiet -nologo >/dev/null
 # The daemon runs with the runtime settings of its systemd unit (its Environment=DOTNET_ lines).
 unit_env=()
-while IFS= read -r pair; do unit_env+=(--daemon-env "$pair"); done \
-  < <(sed -n 's/^Environment=\(DOTNET_[A-Za-z0-9_]*=.*\)$/\1/p' "$root/deploy/sessionmanager.service")
+while IFS= read -r pair; do unit_env+=(--daemon-env "$pair"); done < <("$root/bench/unit-env.sh")
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$build/tool/SessionManager.LogonStorm" --daemon "$build/daemon" --standin "$build/standin/standin-backend" "${unit_env[@]}" "$@"
 status=$?
