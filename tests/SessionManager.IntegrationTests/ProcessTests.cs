@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using SessionManager.IntegrationTests.Support;
 using SessionManager.Testing;
 using Thrift;
@@ -50,6 +53,40 @@ public sealed class ProcessTests
 
         Assert.Equal("finished", (await pending.WaitAsync(TimeSpan.FromSeconds(20))).PipeName);
         Assert.Equal(0, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task A_spawner_that_ends_while_the_daemon_stops_is_not_started_again()
+    {
+        using var dir = new TempDirectory();
+        var socketPath = Path.Combine(dir.Path, "sm.sock");
+        int port = FreePort();
+        using var daemon = DaemonProcess.Start($"--Icp:SocketPath={socketPath}", $"--FdsApi:Port={port}",
+            "--FdsApi:ShutdownGracePeriod=00:00:20", "--Serilog:MinimumLevel:Default=Debug");
+        await daemon.WaitForOutputAsync("launchers are started through it");
+        int spawner = int.Parse(Regex.Match(daemon.StandardOutput, @"sm-spawner (\d+) started").Groups[1].Value, CultureInfo.InvariantCulture);
+
+        // A call the RDS server has not answered keeps the daemon stopping (its grace period).
+        await using var rds = await FakeRdsPeer.ConnectWithHandshakeAsync(socketPath).ContinueWith(t => t.Result.Peer);
+        using var client = await FdsApiTestClient.ConnectAsync(port);
+        var pending = client.virtualChannelOpen("", 1, "rdpdr", false, 0);
+        var request = await rds.ReadRequestAsync();
+        await daemon.SendSigTermAsync();
+        await daemon.WaitForOutputAsync("calls in progress");
+
+        // As a signal to the daemon's whole process group (Ctrl-C, GNU timeout) ends it too.
+        using (var kill = Process.Start("kill", ["-TERM", spawner.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await daemon.WaitForOutputAsync("ended while the daemon stops");
+        await rds.AnswerAsync(request, new SessionManager.Icp.Protocol.VirtualChannelOpenResponse { ConnectionString = "finished", Instance = 1 });
+        Assert.Equal("finished", (await pending.WaitAsync(TimeSpan.FromSeconds(20))).PipeName);
+        Assert.Equal(0, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.DoesNotContain("starting another", daemon.StandardOutput, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(daemon.StandardOutput, @"sm-spawner \d+ started"));
     }
 
     [Theory]

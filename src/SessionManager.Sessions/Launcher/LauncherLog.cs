@@ -54,6 +54,9 @@ internal static partial class LauncherLog
     [LoggerMessage(3016, LogLevel.Warning, "sm-spawner {SpawnerPid} ended: {Reason}; starting another (running launchers go on)")]
     public static partial void SpawnerEnded(this ILogger logger, int spawnerPid, string reason);
 
+    [LoggerMessage(3020, LogLevel.Debug, "sm-spawner {SpawnerPid} ended while the daemon stops: {Reason}; not started again")]
+    public static partial void SpawnerEndedAtShutdown(this ILogger logger, int spawnerPid, string reason);
+
     [LoggerMessage(3017, LogLevel.Information, "sm-spawner {SpawnerPid}: {SpawnerLine}")]
     public static partial void SpawnerSaid(this ILogger logger, int spawnerPid, string spawnerLine);
 

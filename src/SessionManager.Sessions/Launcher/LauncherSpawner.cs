@@ -22,6 +22,7 @@ internal sealed class LauncherSpawner : IDisposable
     private SpawnerChannel? _channel;
     private long _lastStart;
     private volatile bool _disposed;
+    private volatile bool _stopping;
 
     /// <param name="launcherCommand">sm-launcher's path, after a test's command prefix (valgrind);
     /// asked when a spawner starts.</param>
@@ -43,6 +44,13 @@ internal sealed class LauncherSpawner : IDisposable
 
     /// <summary>Makes sure a spawner runs (daemon start).</summary>
     public Task StartAsync(CancellationToken ct) => RunningAsync(ct);
+
+    /// <summary>
+    /// The daemon stops: a spawner that ends from now on is not started again. (A signal to the
+    /// daemon's whole process group, a Ctrl-C at its terminal or GNU timeout, ends the spawner
+    /// at the same moment as the daemon.) Launchers can still be started until disposal.
+    /// </summary>
+    public void StopRestarting() => _stopping = true;
 
     public void Dispose()
     {
@@ -111,6 +119,12 @@ internal sealed class LauncherSpawner : IDisposable
             return;
         }
 
+        if (_stopping)
+        {
+            _logger.SpawnerEndedAtShutdown(channel.Pid, reason);
+            return;
+        }
+
         _logger.SpawnerEnded(channel.Pid, reason);
         var sinceStart = Stopwatch.GetElapsedTime(_lastStart);
         if (sinceStart < RestartPause)
@@ -120,7 +134,7 @@ internal sealed class LauncherSpawner : IDisposable
 
         try
         {
-            if (!_disposed)
+            if (!_disposed && !_stopping)
             {
                 await RunningAsync(CancellationToken.None).ConfigureAwait(false);
             }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,8 @@ public sealed class SessionLauncher : IDisposable
     private readonly LauncherSpawner _spawner;
     private readonly LauncherPool _pool;
 
-    public SessionLauncher(IOptions<LauncherOptions> options, IOptions<AuthOptions> auth, ILogger<SessionLauncher> logger)
+    /// <param name="lifetime">The host's, when there is one: once it stops, a spawner that ends is not started again.</param>
+    public SessionLauncher(IOptions<LauncherOptions> options, IOptions<AuthOptions> auth, ILogger<SessionLauncher> logger, IHostApplicationLifetime? lifetime = null)
     {
         _options = options.Value;
         _auth = auth.Value;
@@ -28,6 +30,7 @@ public sealed class SessionLauncher : IDisposable
         _authSlots = new SemaphoreSlim(_auth.MaxConcurrent, _auth.MaxConcurrent);
         _spawner = new LauncherSpawner(_options, () => [.. CommandPrefix, _options.EffectivePath], logger);
         _pool = new LauncherPool(_options.PoolSize, LaunchAsync, logger);
+        lifetime?.ApplicationStopping.Register(_spawner.StopRestarting);
     }
 
     /// <summary>Tests only: a command the launcher runs under (e.g. valgrind and its options).</summary>
