@@ -6,7 +6,7 @@
 //
 // Prints one line:
 //   calls=<n> seconds=<s> calls_per_s=<x> p50_us=<a> p99_us=<b> errors=<e>
-//   [cpu_client_us=<c> cpu_client_cores=<k> cpu_NAME_us=<c> cpu_NAME_cores=<k>...]
+//   [cpu_client_us=<c> cpu_client_cores=<k> cpu_client_sys_us=<s> cpu_NAME_us=<c> cpu_NAME_cores=<k> cpu_NAME_sys_us=<s>...]
 // counting only calls started after the warmup.
 //
 // CPU per call: the user+system CPU time of this process (cpu_client_*) and of each --cpu
@@ -15,7 +15,8 @@
 // any connection is closed), divided by the calls counted; _cores is the same CPU time over
 // the window's wall time. Read through clock_getcpuclockid (ns), or /proc/PID/stat
 // utime+stime (clock ticks) where that clock is not available; "n/a" when neither is
-// readable (the process is gone). With --cpu, also cpu_other_cores=<k>: the busy time of all
+// readable (the process is gone). _sys_us is the kernel's part of _us (system time from
+// /proc/PID/stat, in clock ticks of 10 ms: about 1 % of a 5 s run at one core). With --cpu, also cpu_other_cores=<k>: the busy time of all
 // CPUs (/proc/stat user+nice+system+irq+softirq) over the window less that of the processes
 // measured, in cores: what else was running (other programs, interrupt time not charged to
 // a process). An error is a failed call (exception) or an
@@ -124,6 +125,30 @@ Options parse_args(int argc, char** argv)
     return o;
 }
 
+// utime and stime of a process (every thread, exited ones too) in ns from /proc/PID/stat
+// (clock ticks), or false if it is gone.
+bool stat_times_ns(pid_t pid, int64_t& user_ns, int64_t& system_ns)
+{
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // Fields after the command name, which is in parentheses and may hold spaces: state is
+    // field 3, utime and stime fields 14 and 15.
+    auto paren = text.rfind(')');
+    if (paren == std::string::npos)
+        return false;
+    std::istringstream fields(text.substr(paren + 1));
+    std::string skip;
+    for (int field = 3; field <= 13; ++field)
+        fields >> skip;
+    int64_t utime = 0, stime = 0;
+    if (!(fields >> utime >> stime))
+        return false;
+    const int64_t tick_ns = 1'000'000'000 / sysconf(_SC_CLK_TCK);
+    user_ns = utime * tick_ns;
+    system_ns = stime * tick_ns;
+    return true;
+}
+
 // CPU time (user + system, every thread of the process, exited ones too) in ns, or -1.
 int64_t process_cpu_ns(pid_t pid)
 {
@@ -131,21 +156,15 @@ int64_t process_cpu_ns(pid_t pid)
     timespec ts{};
     if (clock_getcpuclockid(pid, &clock) == 0 && clock_gettime(clock, &ts) == 0)
         return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    // Fields after the command name, which is in parentheses and may hold spaces: state is
-    // field 3, utime and stime fields 14 and 15.
-    auto paren = text.rfind(')');
-    if (paren == std::string::npos)
-        return -1;
-    std::istringstream fields(text.substr(paren + 1));
-    std::string skip;
-    for (int field = 3; field <= 13; ++field)
-        fields >> skip;
-    int64_t utime = 0, stime = 0;
-    if (!(fields >> utime >> stime))
-        return -1;
-    return (utime + stime) * (1'000'000'000 / sysconf(_SC_CLK_TCK));
+    int64_t user_ns, system_ns;
+    return stat_times_ns(pid, user_ns, system_ns) ? user_ns + system_ns : -1;
+}
+
+// The system (kernel) part of a process's CPU time in ns, or -1.
+int64_t process_system_ns(pid_t pid)
+{
+    int64_t user_ns, system_ns;
+    return stat_times_ns(pid, user_ns, system_ns) ? system_ns : -1;
 }
 
 // Busy time of all CPUs together in ns, or -1.
@@ -160,7 +179,8 @@ int64_t machine_busy_ns()
 }
 
 struct CpuSample {
-    std::vector<int64_t> ns; // this process first, then the --cpu processes in order
+    std::vector<int64_t> ns;        // this process first, then the --cpu processes in order
+    std::vector<int64_t> system_ns; // the kernel's part of each, in the same order
     int64_t machine_ns = -1;
 };
 
@@ -169,8 +189,11 @@ CpuSample sample_cpu(const Options& o)
     CpuSample s;
     s.machine_ns = machine_busy_ns();
     s.ns.push_back(process_cpu_ns(getpid()));
-    for (const auto& [name, pid] : o.cpu)
+    s.system_ns.push_back(process_system_ns(getpid()));
+    for (const auto& [name, pid] : o.cpu) {
         s.ns.push_back(process_cpu_ns(pid));
+        s.system_ns.push_back(process_system_ns(pid));
+    }
     return s;
 }
 
@@ -295,7 +318,7 @@ int main(int argc, char** argv)
         const char* name = i == 0 ? "client" : o.cpu[i - 1].first.c_str();
         int64_t from = cpu_from.ns[i], until = cpu_until.ns[i];
         if (from < 0 || until < from || all.empty() || cpu_wall_s <= 0) {
-            std::printf(" cpu_%s_us=n/a cpu_%s_cores=n/a", name, name);
+            std::printf(" cpu_%s_us=n/a cpu_%s_cores=n/a cpu_%s_sys_us=n/a", name, name, name);
             all_read = false;
             continue;
         }
@@ -303,6 +326,12 @@ int main(int argc, char** argv)
         double cpu_s = static_cast<double>(until - from) / 1e9;
         std::printf(" cpu_%s_us=%.2f cpu_%s_cores=%.3f", name,
                     cpu_s * 1e6 / static_cast<double>(all.size()), name, cpu_s / cpu_wall_s);
+        int64_t sys_from = cpu_from.system_ns[i], sys_until = cpu_until.system_ns[i];
+        if (sys_from < 0 || sys_until < sys_from)
+            std::printf(" cpu_%s_sys_us=n/a", name);
+        else
+            std::printf(" cpu_%s_sys_us=%.2f", name,
+                        static_cast<double>(sys_until - sys_from) / 1e3 / static_cast<double>(all.size()));
     }
     if (!o.cpu.empty()) {
         if (all_read && cpu_wall_s > 0)

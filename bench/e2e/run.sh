@@ -12,6 +12,9 @@
 #   DURATION    measured seconds of each load run (default 5, quick 1; SECONDS_PER_RUN is
 #               the old name)
 #   WARMUP      seconds of load before each measured window (default 1, quick 0.5)
+#   PREWARM     seconds of 16-client load on the daemon before the first run, not measured
+#               (default 5, quick 1): the runtime's tiered JIT recompiles the hot path in the
+#               daemon's first seconds of load, a one-time cost a long-running daemon has paid
 #   REPS        alternating daemon/single-hop pairs per client count, medians over them
 #               (default 3, quick 1)
 #   CLIENTS     client counts (default "1 16 64")
@@ -32,14 +35,15 @@ case "${1:-}" in
   "") ;;
   *) echo "usage: $0 [--quick]   (see the environment variables at the top of $0)" >&2; exit 1 ;;
 esac
-if [[ $quick == 1 ]]; then d_seconds=1 d_warmup=0.5 d_reps=1; else d_seconds=5 d_warmup=1 d_reps=3; fi
+if [[ $quick == 1 ]]; then d_seconds=1 d_warmup=0.5 d_reps=1 d_prewarm=1; else d_seconds=5 d_warmup=1 d_reps=3 d_prewarm=5; fi
 seconds="${DURATION:-${SECONDS_PER_RUN:-$d_seconds}}"
 warmup="${WARMUP:-$d_warmup}"
+prewarm="${PREWARM:-$d_prewarm}"
 runs="${REPS:-$d_reps}"
 read -ra thread_counts <<<"${CLIENTS:-1 16 64}"
 positive='^[0-9]+([.][0-9]+)?$'
-[[ $seconds =~ $positive && $warmup =~ $positive && $runs =~ ^[1-9][0-9]*$ ]] ||
-  { echo "DURATION and WARMUP must be seconds, REPS a count >= 1" >&2; exit 1; }
+[[ $seconds =~ $positive && $warmup =~ $positive && $prewarm =~ $positive && $runs =~ ^[1-9][0-9]*$ ]] ||
+  { echo "DURATION, WARMUP and PREWARM must be seconds, REPS a count >= 1" >&2; exit 1; }
 for n in "${thread_counts[@]}"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "CLIENTS must be counts >= 1 (got '$n')" >&2; exit 1; }
 done
@@ -132,6 +136,10 @@ median() {
     if (!NR) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]
     else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+difference() {
+  awk -v a="$1" -v b="$2" 'BEGIN { num = "^-?[0-9.]+$"
+    if (a ~ num && b ~ num) printf "%.2f", a - b; else print "n/a" }'
+}
 ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN { num = "^-?[0-9.]+$"
     if (a ~ num && b ~ num && b > 0) printf "%.2f", a / b; else print "n/a" }'
@@ -216,8 +224,12 @@ run_load() {
 }
 
 : >"$build/load_client.log"
+# Unmeasured: the daemon's first seconds of load, while the JIT tiers up its hot path.
+prewarm_line="$(seconds="$prewarm" warmup=0 run_load "$daemon_port" 16)"
+say "prewarm: ${prewarm} s of 16 clients on the daemon, not measured ($(field calls "$prewarm_line") calls)"
 rows=()
 cpu_rows=()
+sys_rows=()
 declare -A m
 for n in "${thread_counts[@]}"; do
   m=()
@@ -227,10 +239,10 @@ for n in "${thread_counts[@]}"; do
     for side in daemon single; do
       if [[ $side == daemon ]]; then
         line="$(run_load "$daemon_port" "$n" --cpu daemon="$daemon_pid" --cpu rds="$peer_pid")"
-        cpu_keys=(cpu_daemon_us cpu_rds_us)
+        cpu_keys=(cpu_daemon_us cpu_rds_us cpu_daemon_sys_us)
       else
         line="$(run_load "$single_port" "$n" --cpu single="$single_pid")"
-        cpu_keys=(cpu_single_us)
+        cpu_keys=(cpu_single_us cpu_single_sys_us)
       fi
       say "  threads=$n $side run $i: $line"
       for key in calls_per_s p50_us p99_us cpu_client_us cpu_other_cores "${cpu_keys[@]}"; do
@@ -255,6 +267,10 @@ for n in "${thread_counts[@]}"; do
     "$(ratio "${m[daemon.cpu_daemon_us]}" "${m[single.cpu_single_us]}")" \
     "$(ratio "${m[daemon.cpu_path_us]}" "${m[single.cpu_single_us]}")" \
     "${m[daemon.cpu_other_cores]}" "${m[single.cpu_other_cores]}")")
+  sys_rows+=("$(printf '%7s %9s %9s %9s %9s %12s' "$n" \
+    "${m[daemon.cpu_daemon_sys_us]}" "$(difference "${m[daemon.cpu_daemon_us]}" "${m[daemon.cpu_daemon_sys_us]}")" \
+    "${m[single.cpu_single_sys_us]}" "$(difference "${m[single.cpu_single_us]}" "${m[single.cpu_single_sys_us]}")" \
+    "$(ratio "${m[daemon.cpu_daemon_sys_us]}" "${m[single.cpu_single_us]}")")")
 done
 
 kill -0 "$daemon_pid" 2>/dev/null || say "warning: the daemon exited during the run; see $build/daemon.log"
@@ -271,5 +287,11 @@ say "other: cores busy with anything else meanwhile, other programs included):"
 say "$(printf '%7s %9s %9s %9s %9s %9s %9s %10s %11s %8s %8s' threads daemon fake_rds d+rds \
   d_client single s_client ratio_cpu ratio_d+rds d_other s_other)"
 for row in "${cpu_rows[@]}"; do say "$row"; done
+say ""
+say "Kernel and user parts of the daemon's and the single-hop server's CPU per call (medians;"
+say "us; sys = system time from /proc/PID/stat; floor = d_sys / single: the ratio_cpu a bridge"
+say "would have if its own code took no time at all, its system calls and wake-ups alone):"
+say "$(printf '%7s %9s %9s %9s %9s %12s' threads d_sys d_user s_sys s_user floor)"
+for row in "${sys_rows[@]}"; do say "$row"; done
 say ""
 say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (at the start: $load_at_start)"
