@@ -57,7 +57,7 @@ public sealed partial class BruteForceTests
     public async Task The_shipped_fail2ban_filter_matches_every_failure_line_of_the_real_daemon(string format)
     {
         using var dir = new TempDirectory();
-        int port = FreePort();
+        int port = DaemonProcess.FreePort();
         using (var daemon = DaemonProcess.Start($"--Icp:SocketPath={Path.Combine(dir.Path, "sm.sock")}", $"--FdsApi:Port={port}", $"--Log:Format={format}", "--Auth:MaxFailures=2"))
         {
             await daemon.WaitForOutputAsync("fdsapi listening");
@@ -84,12 +84,6 @@ public sealed partial class BruteForceTests
         Assert.Contains("127.0.0.1", report, StringComparison.Ordinal);
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     [GeneratedRegex(@"Lines: \d+ lines, \d+ ignored, (\d+) matched")]
     private static partial Regex MatchedLines();

@@ -22,7 +22,7 @@ public sealed class EventThreadFairnessTests
     {
         using var dir = new TempDirectory();
         var socketPath = Path.Combine(dir.Path, "sm.sock");
-        int port = FreePort();
+        int port = DaemonProcess.FreePort();
         using var daemon = DaemonProcess.Start($"--Icp:SocketPath={socketPath}", $"--FdsApi:Port={port}");
         await daemon.WaitForOutputAsync("fdsapi listening");
         await using var rds = await FakeRdsPeer.ConnectWithHandshakeAsync(socketPath).ContinueWith(t => t.Result.Peer);
@@ -96,10 +96,4 @@ public sealed class EventThreadFairnessTests
         return batch;
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

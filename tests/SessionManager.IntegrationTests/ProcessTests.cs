@@ -17,7 +17,7 @@ public sealed class ProcessTests
     {
         using var dir = new TempDirectory();
         var socketPath = Path.Combine(dir.Path, "sm.sock");
-        int port = FreePort();
+        int port = DaemonProcess.FreePort();
         using var daemon = DaemonProcess.Start($"--Icp:SocketPath={socketPath}", $"--FdsApi:Port={port}", "--FdsApi:ShutdownGracePeriod=00:00:00.500");
         await daemon.WaitForOutputAsync("fdsapi listening");
 
@@ -39,16 +39,12 @@ public sealed class ProcessTests
     {
         using var dir = new TempDirectory();
         var socketPath = Path.Combine(dir.Path, "sm.sock");
-        int port = FreePort();
+        int port = DaemonProcess.FreePort();
         using var daemon = DaemonProcess.Start($"--Icp:SocketPath={socketPath}", $"--FdsApi:Port={port}", "--FdsApi:ShutdownGracePeriod=00:00:20");
         await daemon.WaitForOutputAsync("fdsapi listening");
-        await using var rds = await FakeRdsPeer.ConnectWithHandshakeAsync(socketPath).ContinueWith(t => t.Result.Peer);
-        using var client = await FdsApiTestClient.ConnectAsync(port);
-        var pending = client.virtualChannelOpen("", 1, "rdpdr", false, 0);
-        var request = await rds.ReadRequestAsync();
-
-        await daemon.SendSigTermAsync();
-        await daemon.WaitForOutputAsync("calls in progress");
+        var (rds, client, pending, request) = await StopWithACallPendingAsync(daemon, socketPath, port);
+        await using var rdsPeer = rds;
+        using var thriftClient = client;
         await rds.AnswerAsync(request, new SessionManager.Icp.Protocol.VirtualChannelOpenResponse { ConnectionString = "finished", Instance = 1 });
 
         Assert.Equal("finished", (await pending.WaitAsync(TimeSpan.FromSeconds(20))).PipeName);
@@ -60,19 +56,15 @@ public sealed class ProcessTests
     {
         using var dir = new TempDirectory();
         var socketPath = Path.Combine(dir.Path, "sm.sock");
-        int port = FreePort();
+        int port = DaemonProcess.FreePort();
         using var daemon = DaemonProcess.Start($"--Icp:SocketPath={socketPath}", $"--FdsApi:Port={port}",
             "--FdsApi:ShutdownGracePeriod=00:00:20", "--Serilog:MinimumLevel:Default=Debug");
         await daemon.WaitForOutputAsync("launchers are started through it");
         int spawner = int.Parse(Regex.Match(daemon.StandardOutput, @"sm-spawner (\d+) started").Groups[1].Value, CultureInfo.InvariantCulture);
 
-        // A call the RDS server has not answered keeps the daemon stopping (its grace period).
-        await using var rds = await FakeRdsPeer.ConnectWithHandshakeAsync(socketPath).ContinueWith(t => t.Result.Peer);
-        using var client = await FdsApiTestClient.ConnectAsync(port);
-        var pending = client.virtualChannelOpen("", 1, "rdpdr", false, 0);
-        var request = await rds.ReadRequestAsync();
-        await daemon.SendSigTermAsync();
-        await daemon.WaitForOutputAsync("calls in progress");
+        var (rds, client, pending, request) = await StopWithACallPendingAsync(daemon, socketPath, port);
+        await using var rdsPeer = rds;
+        using var thriftClient = client;
 
         // As a signal to the daemon's whole process group (Ctrl-C, GNU timeout) ends it too.
         using (var kill = Process.Start("kill", ["-TERM", spawner.ToString(CultureInfo.InvariantCulture)]))
@@ -114,7 +106,7 @@ public sealed class ProcessTests
     {
         using var dir = new TempDirectory();
         var socketPath = Path.Combine(dir.Path, "from-env.sock");
-        int port = FreePort();
+        int port = DaemonProcess.FreePort();
         var environment = new Dictionary<string, string>
         {
             ["Icp__SocketPath"] = socketPath,
@@ -170,9 +162,9 @@ public sealed class ProcessTests
         // Checked through what the runtime does with the setting: how many socket event threads
         // the daemon runs once enough sockets exist to fill them all.
         using var dir = new TempDirectory();
-        int tunedPort = FreePort();
+        int tunedPort = DaemonProcess.FreePort();
         using var tuned = DaemonProcess.Start($"--Icp:SocketPath={Path.Combine(dir.Path, "a.sock")}", $"--FdsApi:Port={tunedPort}");
-        int overriddenPort = FreePort();
+        int overriddenPort = DaemonProcess.FreePort();
         using var overridden = DaemonProcess.Start(
             new Dictionary<string, string> { ["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = "3" },
             $"--Icp:SocketPath={Path.Combine(dir.Path, "b.sock")}", $"--FdsApi:Port={overriddenPort}");
@@ -216,10 +208,19 @@ public sealed class ProcessTests
         }
     }
 
-    private static int FreePort()
+    /// <summary>
+    /// A call the RDS server holds unanswered, then SIGTERM: the daemon stays stopping for its
+    /// grace period (once it says "calls in progress") until the test answers the request.
+    /// </summary>
+    private static async Task<(FakeRdsPeer Rds, SessionManager.FdsApi.Generated.fdsapi.Client Client, Task<SessionManager.FdsApi.Generated.TReturnVirtualChannelOpen> Pending, SessionManager.Icp.Protocol.RPCBase Request)>
+        StopWithACallPendingAsync(DaemonProcess daemon, string socketPath, int port)
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
+        var rds = await FakeRdsPeer.ConnectWithHandshakeAsync(socketPath).ContinueWith(t => t.Result.Peer);
+        var client = await FdsApiTestClient.ConnectAsync(port);
+        var pending = client.virtualChannelOpen("", 1, "rdpdr", false, 0);
+        var request = await rds.ReadRequestAsync();
+        await daemon.SendSigTermAsync();
+        await daemon.WaitForOutputAsync("calls in progress");
+        return (rds, client, pending, request);
     }
 }

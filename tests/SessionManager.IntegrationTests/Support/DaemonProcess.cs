@@ -24,6 +24,14 @@ public sealed class DaemonProcess : IDisposable
 
     public string StandardError => Read(_stderr);
 
+    /// <summary>A loopback port free now, for a daemon's FdsApi:Port.</summary>
+    public static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
     public static DaemonProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
     public static DaemonProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
