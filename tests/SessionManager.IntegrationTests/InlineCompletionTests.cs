@@ -114,6 +114,57 @@ public sealed class InlineCompletionTests
         Assert.Equal(onReader, seen[1].OnReader);
     }
 
+    [Fact]
+    public async Task Answers_that_arrive_together_each_run_their_reply_path_as_the_reader_would_and_all_arrive()
+    {
+        var gate = new ReaderRecordingGate();
+        await using var daemon = await Daemon.StartAsync(s => s.AddSingleton<IFdsApiCallGate>(gate));
+        await using var rds = await daemon.ConnectRdsAsync();
+        rds.Answer = request => request.MsgType == (uint)MsgType.VirtualChannelOpen
+            && ProtoReader.Parse<VirtualChannelOpenRequest>(request.Payload, "VirtualChannelOpen").VirtualName == "first" ? null : StandardRdsAnswers.Answer(request);
+
+        // Four clients, each with a first call held at the fake RDS and its next request waiting
+        // in the daemon behind it.
+        const int Clients = 4;
+        var clients = new List<SessionManager.FdsApi.Generated.fdsapi.Client>();
+        var held = new List<RPCBase>();
+        for (int n = 1; n <= Clients; n++)
+        {
+            var client = await daemon.ClientAsync();
+            clients.Add(client);
+            await client.send_virtualChannelOpen("", n, "first", false, 0);
+            held.Add(await rds.ReadRequestAsync());
+            await client.send_virtualChannelOpen("", n, "second", false, 0);
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(200));
+
+        // The four answers in one write: the daemon's reader finds them in one read.
+        var together = new System.Buffers.ArrayBufferWriter<byte>();
+        for (int i = 0; i < Clients; i++)
+        {
+            var channel = ProtoReader.Parse<VirtualChannelOpenRequest>(held[i].Payload, "VirtualChannelOpen");
+            IcpFrameCodec.WriteFrame(together, RpcMessages.Success(held[i].Tag, held[i].MsgType,
+                new VirtualChannelOpenResponse { ConnectionString = $"vc:{channel.ConnectionId}:first", Instance = 7 }));
+        }
+
+        await rds.SendRawAsync(together.WrittenMemory);
+
+        for (int i = 0; i < Clients; i++)
+        {
+            var client = clients[i];
+            Assert.Equal($"vc:{i + 1}:first", (await client.recv_virtualChannelOpen().WaitAsync(TimeSpan.FromSeconds(10))).PipeName);
+            Assert.Equal($"vc:{i + 1}:second", (await client.recv_virtualChannelOpen().WaitAsync(TimeSpan.FromSeconds(10))).PipeName);
+            client.Dispose();
+        }
+
+        // Every waiting request was checked on the reply path (the reader's, or the one worker the
+        // reader handed the other answers of its read to), never as a fresh read of the socket.
+        var seen = gate.Seen;
+        Assert.Equal(2 * Clients, seen.Count);
+        Assert.Equal(Clients, seen.Count(call => call.OnReader));
+    }
+
     /// <summary>Records, for each call, whether its check ran inline on an ICP reader.</summary>
     private sealed class ReaderRecordingGate : IFdsApiCallGate
     {

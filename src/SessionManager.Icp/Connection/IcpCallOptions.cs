@@ -8,10 +8,11 @@ public readonly record struct IcpCallOptions
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>
-    /// The caller's continuation may run on the ICP reader when nothing more is buffered to read.
-    /// Only for the daemon's own bounded reply path (parse the answer, serialize a reply, a
-    /// non-blocking socket write): it saves a thread hand-off per call, and anything slower
-    /// would stall every frame behind it. See <see cref="IcpConnection"/>'s read loop.
+    /// The caller's continuation may run on the ICP reader when nothing more is buffered to read;
+    /// an answer with more behind it runs on one thread-pool worker together with the other such
+    /// answers of the same read. Only for the daemon's own bounded reply path (parse the answer,
+    /// serialize a reply, a non-blocking socket write): it saves a thread hand-off per call, and
+    /// anything slower would stall every frame behind it. See <see cref="IcpConnection"/>'s read loop.
     /// </summary>
     public bool MayCompleteOnReader { get; init; }
 

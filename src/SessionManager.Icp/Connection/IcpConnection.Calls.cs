@@ -119,7 +119,30 @@ public sealed partial class IcpConnection
             _logger.CallAnswered(IcpMessageTypes.NameOf(call.MsgType), call.Tag, response.Status.ToString(), ElapsedMs(call.StartedAt));
         }
 
+        if (call.MayCompleteOnReader && !nothingMoreBuffered)
+        {
+            // More is buffered: gathered with the other reply paths of this read (ReplyPathBatch).
+            (_replyBatch ??= new ReplyPathBatch()).Add(call, response);
+            return;
+        }
+
+        // The batch gathered before this answer goes first: none of it waits behind this one.
+        StartReplyBatch();
         call.Complete(response, nothingMoreBuffered);
+    }
+
+    /// <summary>Reply paths gathered by the reader from the current read (reader-owned).</summary>
+    private ReplyPathBatch? _replyBatch;
+
+    /// <summary>Hands the gathered reply paths to one thread-pool worker. The reader calls it before
+    /// it completes a call inline, before it may wait, and when a read's frames are done.</summary>
+    private void StartReplyBatch()
+    {
+        if (_replyBatch is { } batch)
+        {
+            _replyBatch = null;
+            ThreadPool.UnsafeQueueUserWorkItem(batch, preferLocal: false);
+        }
     }
 
     /// <summary>How often the tick runs: a timeout fires at most this late.</summary>

@@ -59,6 +59,7 @@ public sealed partial class IcpConnection
                     var accepted = OnRequestAsync(message);
                     if (!accepted.IsCompletedSuccessfully)
                     {
+                        StartReplyBatch();
                         await accepted;
                     }
                 }
@@ -76,6 +77,9 @@ public sealed partial class IcpConnection
             }
             finally
             {
+                // The answers gathered from this read go out now, whether or not it ended well.
+                StartReplyBatch();
+
                 // Consumed up to the last whole frame; everything after it has been examined.
                 reader.AdvanceTo(buffer.Start, buffer.End);
             }

@@ -8,7 +8,7 @@ internal sealed class PendingCall
     // Continuations run on the thread pool, never inline on whichever thread completes the call,
     // unless the caller asked for its reply path to run on the reader (MayCompleteOnReader); then
     // the TCS runs continuations synchronously and every completion other than the reader's
-    // guarded one is handed to the pool here.
+    // guarded one is handed to the pool here, or by the reader's ReplyPathBatch.
     private readonly TaskCompletionSource<RPCBase> _completion;
 
     public PendingCall(uint tag, uint msgType, long startedAt, long deadline, TimeSpan timeout, IcpCallOptions options)
@@ -58,6 +58,10 @@ internal sealed class PendingCall
 
         _completion.TrySetResult(response);
     }
+
+    /// <summary>Completes a reply-path call on the worker of its <see cref="ReplyPathBatch"/>, which
+    /// runs it as the reader would have: bounded, and yielding before anything more.</summary>
+    public void CompleteInBatch(RPCBase response) => IcpReaderInline.Run(_completion, response);
 
     public void Cancel(CancellationToken cancellationToken)
     {
