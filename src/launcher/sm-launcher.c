@@ -3,7 +3,7 @@
  * The daemon must never fork, and must not open PAM sessions in its own process (pam_systemd
  * would move it into the user's session, and a PAM module that hangs or crashes would take it
  * down). So each logon attempt gets one sm-launcher, started as root with
- *     sm-launcher --socket PATH [--connect-deadline-ms N] [--stop-timeout-ms N] [--pam-nice N]
+ *     sm-launcher --socket PATH [--connect-deadline-ms N] [--stop-timeout-ms N] [--pam-priority idle|N]
  * (the daemon has sm-spawner start it). It creates the control socket PATH (mode 0600, in a root-only directory), prints "ready" on
  * stdout, and serves one daemon connection at a time (peer uid must be its own): AUTHENTICATE
  * with one PAM handle, then START the backend (opening the PAM session with the same handle),
@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,8 @@ static struct {
     int listen_fd, client_fd, sig_fd;
     long long kill_at_ms, give_up_at_ms; /* 0: none */
     long long connect_deadline_ms, stop_timeout_ms;
-    long long pam_nice; /* the niceness of pam_authenticate (0: as the launcher runs) */
+    int pam_idle;       /* --pam-priority idle: SCHED_IDLE until authentication is over */
+    long long pam_nice; /* --pam-priority N: this niceness until then (0: none) */
     long long requests; /* requests handled, over all connections */
     int terminating;    /* SIGTERM: stop the backend and end, with no daemon to wait for */
     const char *socket_path;
@@ -124,6 +126,42 @@ static void begin_stop(long long timeout_ms)
     }
 }
 
+/* From start until authentication is over the launcher runs at the PAM priority: password
+ * hashing is the CPU-heavy part of a logon, and below the daemon (in the same scheduling group,
+ * see main) it leaves the daemon the CPU it needs to dispatch the other logons.
+ *   idle (the default): SCHED_IDLE. Such a task never preempts the daemon on waking and is
+ *     preempted the moment a daemon thread wakes; it gets what the daemon's group leaves.
+ *   N (1-19): niceness N. Less CPU share, but not less latency: under EEVDF a nice-19 task
+ *     woken by the daemon still took the daemon thread's CPU for a whole slice (measured).
+ * It waits for its first request already so: a launcher woken from the pool at the normal
+ * priority takes the CPU of the daemon thread that woke it (the wake-up lands on the waker's
+ * CPU). */
+static void enter_pam_priority(void)
+{
+    if (g.pam_idle) {
+        struct sched_param none = {0};
+        if (sched_setscheduler(0, SCHED_IDLE, &none) != 0)
+            sm_log("cannot run PAM at SCHED_IDLE: %s", strerror(errno));
+    } else if (g.pam_nice != 0) {
+        (void)setpriority(PRIO_PROCESS, 0, (int)g.pam_nice);
+    }
+}
+
+/* Back to SCHED_OTHER at niceness 0 (root may) once authentication is over: the PAM session and
+ * the backend it forks run at the normal priority. Idempotent. */
+static void leave_pam_priority(void)
+{
+    if (g.pam_idle) {
+        struct sched_param none = {0};
+        (void)sched_setscheduler(0, SCHED_OTHER, &none);
+        g.pam_idle = 0;
+    }
+    if (g.pam_nice != 0) {
+        (void)setpriority(PRIO_PROCESS, 0, 0);
+        g.pam_nice = 0;
+    }
+}
+
 /* ---- requests ------------------------------------------------------------------------- */
 
 static void on_authenticate(const struct sm_message *m)
@@ -137,14 +175,10 @@ static void on_authenticate(const struct sm_message *m)
         reply_failed("already authenticated");
         return;
     }
-    /* Password hashing is the CPU-heavy part of a logon; at a higher niceness a logon storm
-     * leaves the daemon (and the running sessions) the CPU they need. Root may go back to 0. */
-    if (g.pam_nice != 0)
-        (void)setpriority(PRIO_PROCESS, 0, (int)g.pam_nice);
+    /* Still at the PAM priority since start (enter_pam_priority). */
     int auth_rc = sm_auth_authenticate(&g.auth, m->fields[0], m->fields[1], m->fields[2], m->fields[3], m->fields[4],
                                        err, sizeof err);
-    if (g.pam_nice != 0)
-        (void)setpriority(PRIO_PROCESS, 0, 0);
+    leave_pam_priority();
     if (auth_rc != 0) {
         sm_log("%s (user %s, service %s)", err, m->fields[1], m->fields[0]);
         reply_failed(err);
@@ -340,6 +374,8 @@ static void on_discard(void)
 static void handle(const struct sm_message *m)
 {
     g.requests++;
+    if (m->type != SM_REQ_AUTHENTICATE)
+        leave_pam_priority(); /* a greeter's START, a STOP or a STATUS before any authentication */
     switch (m->type) {
     case SM_REQ_AUTHENTICATE: on_authenticate(m); break;
     case SM_REQ_START: on_start(m); break;
@@ -505,7 +541,7 @@ static int listen_on(const char *path)
 
 static void __attribute__((noreturn)) usage(void)
 {
-    fprintf(stderr, "usage: sm-launcher --socket PATH [--connect-deadline-ms N] [--stop-timeout-ms N] [--pam-nice N]\n");
+    fprintf(stderr, "usage: sm-launcher --socket PATH [--connect-deadline-ms N] [--stop-timeout-ms N] [--pam-priority idle|N]\n");
     exit(2);
 }
 
@@ -521,7 +557,7 @@ int main(int argc, char **argv)
      * Ctrl-C at its terminal) reaches it. Not its own session: Linux schedules by session
      * ("autogroups", kernel.sched_autogroup_enabled, on by default), and a session of its own
      * would weigh this launcher's password hashing as much as the daemon's whole group, whatever
-     * its niceness; in the daemon's session, --pam-nice orders it below the daemon (as a cgroup
+     * its niceness; in the daemon's session, --pam-priority orders it below the daemon (as a cgroup
      * with the cpu controller does under systemd). The backend gets its own session. */
     (void)setpgid(0, 0);
     close_range(3, ~0U, 0); /* nothing inherited from the daemon beyond stdio */
@@ -537,8 +573,12 @@ int main(int argc, char **argv)
             { if (parse_long(argv[++i], 1, MAX_TIMEOUT_MS, &g.connect_deadline_ms) != 0) usage(); }
         else if (strcmp(argv[i], "--stop-timeout-ms") == 0 && i + 1 < argc)
             { if (parse_long(argv[++i], 0, MAX_TIMEOUT_MS, &g.stop_timeout_ms) != 0) usage(); }
-        else if (strcmp(argv[i], "--pam-nice") == 0 && i + 1 < argc)
-            { if (parse_long(argv[++i], 0, 19, &g.pam_nice) != 0) usage(); }
+        else if (strcmp(argv[i], "--pam-priority") == 0 && i + 1 < argc) {
+            if (strcmp(argv[++i], "idle") == 0)
+                g.pam_idle = 1;
+            else if (parse_long(argv[i], 0, 19, &g.pam_nice) != 0)
+                usage();
+        }
         else
             usage();
     }
@@ -563,6 +603,7 @@ int main(int argc, char **argv)
         return 1;
     g.socket_path = socket_path;
     g.give_up_at_ms = now_ms() + g.connect_deadline_ms;
+    enter_pam_priority();
 
     /* The daemon waits for this line before connecting; stdout is not used again. */
     fputs("ready\n", stdout);

@@ -154,7 +154,7 @@ static void __attribute__((noreturn)) exec_launcher(char **argv, int out_fd, int
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL); /* SIG_IGN would survive exec */
     /* Launchers (and the backends they fork) run at the normal priority whatever the daemon's
-     * (the unit may raise the daemon's); PAM in them goes lower (--pam-nice). */
+     * (the unit may raise the daemon's); PAM in them goes lower (--pam-priority). */
     (void)setpriority(PRIO_PROCESS, 0, 0);
     if (dup2(g.devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
         _exit(127);
@@ -167,12 +167,12 @@ static void __attribute__((noreturn)) exec_launcher(char **argv, int out_fd, int
 static void on_spawn(const struct sm_message *m)
 {
     if (m->nfields != 5) {
-        reply_spawn_failed(m->nfields > 0 ? m->fields[0] : "", "SPAWN needs id, socket_path, connect_deadline_ms, stop_timeout_ms, pam_nice");
+        reply_spawn_failed(m->nfields > 0 ? m->fields[0] : "", "SPAWN needs id, socket_path, connect_deadline_ms, stop_timeout_ms, pam_priority");
         return;
     }
     const char *id = m->fields[0];
     if (!is_allowed_socket_path(m->fields[1]) || !is_small_number(m->fields[2]) || !is_small_number(m->fields[3]) ||
-        !is_small_number(m->fields[4])) {
+        !(is_small_number(m->fields[4]) || strcmp(m->fields[4], "idle") == 0)) {
         reply_spawn_failed(id, "SPAWN: bad socket path (must be in the spawner's directory) or number");
         return;
     }
@@ -201,7 +201,7 @@ static void on_spawn(const struct sm_message *m)
     argv[n++] = (char *)m->fields[2];
     argv[n++] = "--stop-timeout-ms";
     argv[n++] = (char *)m->fields[3];
-    argv[n++] = "--pam-nice";
+    argv[n++] = "--pam-priority";
     argv[n++] = (char *)m->fields[4];
     argv[n] = NULL;
 

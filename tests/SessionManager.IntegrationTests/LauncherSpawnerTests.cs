@@ -156,30 +156,42 @@ public sealed class LauncherSpawnerTests
     }
 
     [RootFact]
-    public async Task PAM_runs_at_Launcher_PamNice_and_the_backend_at_the_normal_priority()
+    public async Task PAM_runs_at_a_Launcher_PamPriority_niceness_and_the_backend_at_the_normal_priority()
     {
         var log = new ListLogger();
-        using var hanging = CreateLauncher(log, a => { a.PamService = "sessionmanager-hang"; a.Timeout = TimeSpan.FromSeconds(3); }, l => l.PamNice = 7);
+        using var hanging = CreateLauncher(log, a => { a.PamService = "sessionmanager-hang"; a.Timeout = TimeSpan.FromSeconds(3); }, l => l.PamPriority = "7");
         await using var stuck = await hanging.LaunchAsync();
         var auth = stuck.AuthenticateAsync(User(1), Password(1), "10.0.0.1");
         await Wait.UntilAsync(() => Nice(stuck.LauncherPid) == 7, "the launcher runs PAM at niceness 7");
         await Assert.ThrowsAsync<AuthenticationFailedException>(() => auth.WaitAsync(Long));
 
-        using var normal = CreateLauncher(log, launcher: l => l.PamNice = 7);
+        using var normal = CreateLauncher(log, launcher: l => l.PamPriority = "7");
         await using var c = await normal.LaunchAsync();
+        // It waits for its first request already niced: a launcher woken at 0 would take the CPU
+        // of the daemon thread that woke it until the next scheduler tick (bench/README.md).
+        Assert.Equal(7, Nice(c.LauncherPid));
         await c.AuthenticateAsync(User(2), Password(2), "10.0.0.2");
         Assert.Equal(0, Nice(c.LauncherPid));
         var started = await c.StartBackendAsync(new BackendSpec(["sleep", "60"], new Dictionary<string, string>(), BackendIdentity.AuthenticatedUser));
         Assert.Equal(0, Nice(started.Pid));
         await c.StopAsync(TimeSpan.FromSeconds(10));
         await c.Exited.WaitAsync(Long);
+
+        // A greeter's launcher starts its backend with no authentication: at 0 too.
+        await using var g = await normal.LaunchAsync();
+        Assert.Equal(7, Nice(g.LauncherPid));
+        var greeter = await g.StartBackendAsync(new BackendSpec(["sleep", "60"], new Dictionary<string, string>(), BackendIdentity.Account("nobody")));
+        Assert.Equal(0, Nice(g.LauncherPid));
+        Assert.Equal(0, Nice(greeter.Pid));
+        await g.StopAsync(TimeSpan.FromSeconds(10));
+        await g.Exited.WaitAsync(Long);
     }
 
     [RootFact]
     public async Task A_launcher_has_its_own_process_group_in_the_daemons_session_and_its_backend_a_session_of_its_own()
     {
         // Linux schedules by session (autogroups): in a session of its own, a launcher's password
-        // hashing would weigh as much as the whole daemon, whatever Launcher:PamNice says.
+        // hashing would weigh as much as the whole daemon, whatever Launcher:PamPriority says.
         var log = new ListLogger();
         using var launcher = CreateLauncher(log);
         await using var c = await launcher.LaunchAsync();
@@ -198,26 +210,69 @@ public sealed class LauncherSpawnerTests
         await c.Exited.WaitAsync(Long);
     }
 
-    [Fact]
-    public void Pool_size_and_PAM_niceness_are_checked_naming_their_keys()
+    [RootFact]
+    public async Task By_default_a_launcher_waits_and_runs_PAM_at_SCHED_IDLE_and_its_backend_at_SCHED_OTHER()
     {
-        var result = new LauncherOptionsValidator().Validate(null, new LauncherOptions { PoolSize = -1, PamNice = 20 });
+        // At SCHED_IDLE a launcher woken by the daemon never takes the daemon thread's CPU, and
+        // its hashing gets only what the daemon leaves (bench/README.md "Logon storm").
+        var log = new ListLogger();
+        using var hanging = CreateLauncher(log, a => { a.PamService = "sessionmanager-hang"; a.Timeout = TimeSpan.FromSeconds(3); });
+        await using var stuck = await hanging.LaunchAsync();
+        Assert.Equal(SchedIdle, Policy(stuck.LauncherPid));
+        var auth = stuck.AuthenticateAsync(User(1), Password(1), "10.0.0.1");
+        await Assert.ThrowsAsync<AuthenticationFailedException>(() => auth.WaitAsync(Long));
 
-        Assert.Equal(["Launcher:PoolSize", "Launcher:PamNice"], result.Failures!.Select(f => f.Split(':')[0] + ":" + f.Split(':')[1]));
+        using var launcher = CreateLauncher(log);
+        await using var c = await launcher.LaunchAsync();
+        Assert.Equal(SchedIdle, Policy(c.LauncherPid));
+        await c.AuthenticateAsync(User(2), Password(2), "10.0.0.2");
+        Assert.Equal((SchedOther, 0), (Policy(c.LauncherPid), Nice(c.LauncherPid)));
+        var started = await c.StartBackendAsync(new BackendSpec(["sleep", "60"], new Dictionary<string, string>(), BackendIdentity.AuthenticatedUser));
+        Assert.Equal((SchedOther, 0), (Policy(started.Pid), Nice(started.Pid)));
+        await c.StopAsync(TimeSpan.FromSeconds(10));
+        await c.Exited.WaitAsync(Long);
+    }
+
+    [Fact]
+    public void Pool_size_and_PAM_priority_are_checked_naming_their_keys()
+    {
+        var result = new LauncherOptionsValidator().Validate(null, new LauncherOptions { PoolSize = -1, PamPriority = "20" });
+
+        Assert.Equal(["Launcher:PoolSize", "Launcher:PamPriority"], result.Failures!.Select(f => f.Split(':')[0] + ":" + f.Split(':')[1]));
+    }
+
+    [Theory]
+    [InlineData("idle", true)]
+    [InlineData("0", true)]
+    [InlineData("19", true)]
+    [InlineData("20", false)]
+    [InlineData("-1", false)]
+    [InlineData("07", false)]
+    [InlineData(" 7", false)]
+    [InlineData("Idle", false)]
+    [InlineData("", false)]
+    public void PAM_priority_is_idle_or_a_niceness_as_the_launcher_reads_it(string value, bool valid)
+    {
+        var result = new LauncherOptionsValidator().Validate(null, new LauncherOptions { PamPriority = value });
+
+        Assert.Equal(valid, result.Succeeded);
     }
 
     /// <summary>Fields 5 and 6 of /proc/PID/stat: process group and session.</summary>
-    private static (int Group, int Session) GroupAndSession(int pid)
-    {
-        string stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (int.Parse(fields[2], CultureInfo.InvariantCulture), int.Parse(fields[3], CultureInfo.InvariantCulture));
-    }
+    private static (int Group, int Session) GroupAndSession(int pid) => (StatField(pid, 5), StatField(pid, 6));
 
     /// <summary>Field 19 of /proc/PID/stat.</summary>
-    private static int Nice(int pid)
+    private static int Nice(int pid) => StatField(pid, 19);
+
+    private const int SchedOther = 0;
+    private const int SchedIdle = 5;
+
+    private static int Policy(int pid) => StatField(pid, 41);
+
+    /// <summary>Field <paramref name="number"/> (numbered from 1, as proc(5) does) of /proc/PID/stat.</summary>
+    private static int StatField(int pid, int number)
     {
         string stat = File.ReadAllText($"/proc/{pid}/stat");
-        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], CultureInfo.InvariantCulture);
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[number - 3], CultureInfo.InvariantCulture);
     }
 }

@@ -28,11 +28,18 @@ public sealed class LauncherOptions
     /// one instead of waiting for a process to start. 0: each logon starts its own.</summary>
     public int PoolSize { get; set; } = 16;
 
-    /// <summary>The niceness PAM authentication runs at in the launcher (0-19; 0: unchanged).
-    /// Password hashing is what a logon storm spends its CPU on; above 0 the running sessions keep
-    /// their CPU meanwhile, but the storm measured no clear gain for the daemon and a later last
-    /// answer (bench/README.md "Logon storm"), so it is off by default.</summary>
-    public int PamNice { get; set; }
+    /// <summary>The priority a launcher runs PAM authentication at: <c>idle</c> (SCHED_IDLE, the
+    /// default) or a niceness <c>0</c>-<c>19</c> (0: the normal priority). Password hashing is what
+    /// a logon storm spends its CPU on. Launchers share the daemon's scheduling group (autogroup, or
+    /// the unit's cgroup), so at <c>idle</c> the hashing takes only the CPU the daemon leaves, and a
+    /// daemon thread that wakes gets its CPU at once: the daemon's own time per logon in a storm
+    /// fell from 15-28 to 3-8 ms at p50 (bench/README.md "Logon storm"). A niceness lowers the
+    /// share but not the latency: a niced launcher woken by the daemon still took the daemon
+    /// thread's CPU for a whole scheduler slice.</summary>
+    public string PamPriority { get; set; } = IdlePriority;
+
+    /// <summary>The <see cref="PamPriority"/> value for SCHED_IDLE.</summary>
+    public const string IdlePriority = "idle";
 
     /// <summary>The executable to run: <see cref="Path"/>, or the default beside the daemon.</summary>
     public string EffectivePath => string.IsNullOrEmpty(Path) ? System.IO.Path.Combine(AppContext.BaseDirectory, "sm-launcher") : Path;

@@ -29,13 +29,19 @@ internal sealed class LauncherOptionsValidator : IValidateOptions<LauncherOption
             errors.Add($"Launcher:PoolSize: must be 0-256 (got {o.PoolSize})");
         }
 
-        if (o.PamNice is < 0 or > 19)
+        if (!IsPamPriority(o.PamPriority))
         {
-            errors.Add($"Launcher:PamNice: must be 0-19 (got {o.PamNice})");
+            errors.Add($"Launcher:PamPriority: must be '{LauncherOptions.IdlePriority}' or a niceness 0-19 (got '{o.PamPriority}')");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    /// <summary>Exactly what sm-spawner and sm-launcher accept: <c>idle</c>, or a plain decimal 0-19.</summary>
+    private static bool IsPamPriority(string value) =>
+        value == LauncherOptions.IdlePriority ||
+        (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int nice) &&
+         nice <= 19 && value == nice.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     internal static void CheckSpan(List<string> errors, string key, TimeSpan value, TimeSpan min, TimeSpan max)
     {

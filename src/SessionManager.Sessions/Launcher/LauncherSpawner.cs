@@ -39,7 +39,7 @@ internal sealed class LauncherSpawner : IDisposable
     public async Task<SpawnedLauncher> SpawnAsync(string socketPath, CancellationToken ct)
     {
         var channel = await RunningAsync(ct).ConfigureAwait(false);
-        return await channel.SpawnAsync(socketPath, _options.ConnectDeadline, _options.StopTimeout, _options.PamNice, ct).ConfigureAwait(false);
+        return await channel.SpawnAsync(socketPath, _options.ConnectDeadline, _options.StopTimeout, _options.PamPriority, ct).ConfigureAwait(false);
     }
 
     /// <summary>Makes sure a spawner runs (daemon start).</summary>

@@ -86,7 +86,7 @@ internal sealed class SpawnerChannel : IDisposable
     /// once it runs (not yet listening: <see cref="SpawnedLauncher.WaitUntilListeningAsync"/>).
     /// A launcher whose caller gave up meanwhile is killed when its SPAWNED arrives.
     /// </summary>
-    public async Task<SpawnedLauncher> SpawnAsync(string socketPath, TimeSpan connectDeadline, TimeSpan stopTimeout, int pamNice, CancellationToken ct)
+    public async Task<SpawnedLauncher> SpawnAsync(string socketPath, TimeSpan connectDeadline, TimeSpan stopTimeout, string pamPriority, CancellationToken ct)
     {
         var spawned = new TaskCompletionSource<SpawnedLauncher>(TaskCreationOptions.RunContinuationsAsynchronously);
         long id;
@@ -102,7 +102,7 @@ internal sealed class SpawnerChannel : IDisposable
         }
 
         var (buffer, length) = LauncherFrameCodec.Encode(LauncherMessageType.Spawn,
-            [Text(id), socketPath, Text((long)connectDeadline.TotalMilliseconds), Text((long)stopTimeout.TotalMilliseconds), Text(pamNice)]);
+            [Text(id), socketPath, Text((long)connectDeadline.TotalMilliseconds), Text((long)stopTimeout.TotalMilliseconds), pamPriority]);
         try
         {
             // Not cancellable once begun: half a frame would break the channel for everyone.
