@@ -196,6 +196,7 @@ public sealed class LauncherSpawnerTests
         using var launcher = CreateLauncher(log);
         await using var c = await launcher.LaunchAsync();
         var (group, session) = GroupAndSession(c.LauncherPid);
+        Assert.Equal((SchedOther, 0), (Policy(c.LauncherPid), Nice(c.LauncherPid))); // Launcher:PamPriority's default
         Assert.Equal(c.LauncherPid, group);
         Assert.Equal(GroupAndSession(Environment.ProcessId).Session, session);
         if (File.Exists("/proc/self/autogroup"))
@@ -211,18 +212,18 @@ public sealed class LauncherSpawnerTests
     }
 
     [RootFact]
-    public async Task By_default_a_launcher_waits_and_runs_PAM_at_SCHED_IDLE_and_its_backend_at_SCHED_OTHER()
+    public async Task At_PamPriority_idle_a_launcher_waits_and_runs_PAM_at_SCHED_IDLE_and_its_backend_at_SCHED_OTHER()
     {
         // At SCHED_IDLE a launcher woken by the daemon never takes the daemon thread's CPU, and
         // its hashing gets only what the daemon leaves (bench/README.md "Logon storm").
         var log = new ListLogger();
-        using var hanging = CreateLauncher(log, a => { a.PamService = "sessionmanager-hang"; a.Timeout = TimeSpan.FromSeconds(3); });
+        using var hanging = CreateLauncher(log, a => { a.PamService = "sessionmanager-hang"; a.Timeout = TimeSpan.FromSeconds(3); }, l => l.PamPriority = "idle");
         await using var stuck = await hanging.LaunchAsync();
         Assert.Equal(SchedIdle, Policy(stuck.LauncherPid));
         var auth = stuck.AuthenticateAsync(User(1), Password(1), "10.0.0.1");
         await Assert.ThrowsAsync<AuthenticationFailedException>(() => auth.WaitAsync(Long));
 
-        using var launcher = CreateLauncher(log);
+        using var launcher = CreateLauncher(log, launcher: l => l.PamPriority = "idle");
         await using var c = await launcher.LaunchAsync();
         Assert.Equal(SchedIdle, Policy(c.LauncherPid));
         await c.AuthenticateAsync(User(2), Password(2), "10.0.0.2");

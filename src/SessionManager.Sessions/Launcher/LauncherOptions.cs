@@ -28,15 +28,18 @@ public sealed class LauncherOptions
     /// one instead of waiting for a process to start. 0: each logon starts its own.</summary>
     public int PoolSize { get; set; } = 16;
 
-    /// <summary>The priority a launcher runs PAM authentication at: <c>idle</c> (SCHED_IDLE, the
-    /// default) or a niceness <c>0</c>-<c>19</c> (0: the normal priority). Password hashing is what
-    /// a logon storm spends its CPU on. Launchers share the daemon's scheduling group (autogroup, or
-    /// the unit's cgroup), so at <c>idle</c> the hashing takes only the CPU the daemon leaves, and a
-    /// daemon thread that wakes gets its CPU at once: the daemon's own time per logon in a storm
-    /// fell from 15-28 to 3-8 ms at p50 (bench/README.md "Logon storm"). A niceness lowers the
-    /// share but not the latency: a niced launcher woken by the daemon still took the daemon
-    /// thread's CPU for a whole scheduler slice.</summary>
-    public string PamPriority { get; set; } = IdlePriority;
+    /// <summary>The priority a launcher runs PAM authentication at: a niceness <c>0</c>-<c>19</c>
+    /// (default 0: the normal priority) or <c>idle</c> (SCHED_IDLE). Password hashing is what a
+    /// logon storm spends its CPU on. Launchers share the daemon's scheduling group (autogroup, or
+    /// the unit's cgroup), so at <c>idle</c> the hashing takes only the CPU the daemon leaves and a
+    /// daemon thread that wakes gets its CPU at once: in a warm storm the daemon's own time per
+    /// logon fell from 30-41 / 63-73 ms to 3-6 / 13-15 ms (p50 / p99). It is not the default
+    /// because in the daemon's first storm the runtime's JIT then goes first and a fifth of the
+    /// logons missed Sessions:LogonBudget, and because a daemon kept busy (an fdsapi flood) would
+    /// starve logons (bench/README.md "Logon storm"). A niceness lowers PAM's share but not the
+    /// daemon's latency: a niced launcher woken by the daemon still took the daemon thread's CPU
+    /// for a whole scheduler slice.</summary>
+    public string PamPriority { get; set; } = "0";
 
     /// <summary>The <see cref="PamPriority"/> value for SCHED_IDLE.</summary>
     public const string IdlePriority = "idle";

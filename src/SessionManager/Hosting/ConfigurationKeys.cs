@@ -69,7 +69,7 @@ public static class ConfigurationKeys
         new("Launcher:ConnectDeadline", "00:00:30", "a launcher nobody connects to within this stops its backend and exits"),
         new("Launcher:StopTimeout", "00:00:05", "SIGTERM to SIGKILL for a launcher's backend when none is configured"),
         new("Launcher:PoolSize", "16", "launchers started ahead of need, each waiting connected for a logon (0: every logon starts its own)"),
-        new("Launcher:PamPriority", "idle", "priority of PAM authentication in the launcher: idle (SCHED_IDLE: a logon storm's password hashing takes only the CPU the daemon leaves in the scheduling group they share) or a niceness 0-19 (0: normal)"),
+        new("Launcher:PamPriority", "0", "priority of PAM authentication in the launcher: a niceness 0-19 (0: normal) or idle (SCHED_IDLE: a logon storm's password hashing takes only the CPU the daemon leaves in the scheduling group they share; see bench/README.md for what it costs a first storm)"),
         new("FdsApi:RequireToken", "true", "every call but ping, getVersionInfo and logonConnection needs a valid token carrying the method's permission; false serves FreeRDS-era clients (fixed token HUGO) unchecked, with a warning at start"),
         new("FdsApi:Tls", "optional", "optional: plain and TLS clients on the one port (told apart by their first bytes); required: plain clients refused; off: TLS clients refused"),
         new("FdsApi:TlsCertificatePath", "", "PEM certificate for TLS clients; empty: the RDS server's (Tls:CertificatePath)"),
