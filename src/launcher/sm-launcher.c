@@ -129,10 +129,11 @@ static void begin_stop(long long timeout_ms)
 /* From start until authentication is over the launcher runs at the PAM priority: password
  * hashing is the CPU-heavy part of a logon, and below the daemon (in the same scheduling group,
  * see main) it leaves the daemon the CPU it needs to dispatch the other logons.
- *   idle (the default): SCHED_IDLE. Such a task never preempts the daemon on waking and is
- *     preempted the moment a daemon thread wakes; it gets what the daemon's group leaves.
- *   N (1-19): niceness N. Less CPU share, but not less latency: under EEVDF a nice-19 task
- *     woken by the daemon still took the daemon thread's CPU for a whole slice (measured).
+ *   N (0-19; the daemon's default is 0, nothing changed): niceness N. Less CPU share, but not
+ *     less latency: under EEVDF a nice-19 task woken by the daemon still took the daemon
+ *     thread's CPU for a whole slice (measured).
+ *   idle: SCHED_IDLE. Such a task never preempts the daemon on waking and is preempted the
+ *     moment a daemon thread wakes; it gets what the daemon's group leaves.
  * It waits for its first request already so: a launcher woken from the pool at the normal
  * priority takes the CPU of the daemon thread that woke it (the wake-up lands on the waker's
  * CPU). */

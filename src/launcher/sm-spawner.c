@@ -173,7 +173,7 @@ static void on_spawn(const struct sm_message *m)
     const char *id = m->fields[0];
     if (!is_allowed_socket_path(m->fields[1]) || !is_small_number(m->fields[2]) || !is_small_number(m->fields[3]) ||
         !(is_small_number(m->fields[4]) || strcmp(m->fields[4], "idle") == 0)) {
-        reply_spawn_failed(id, "SPAWN: bad socket path (must be in the spawner's directory) or number");
+        reply_spawn_failed(id, "SPAWN: bad socket path (must be in the spawner's directory), number or PAM priority");
         return;
     }
     if (g.nchildren == MAX_CHILDREN) {
