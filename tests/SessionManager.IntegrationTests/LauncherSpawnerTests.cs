@@ -2,6 +2,7 @@ using System.Globalization;
 using SessionManager.IntegrationTests.Support;
 using SessionManager.Sessions.Launcher;
 using static SessionManager.IntegrationTests.Support.LauncherTestHost;
+using static SessionManager.IntegrationTests.Support.ProcStat;
 
 namespace SessionManager.IntegrationTests;
 
@@ -168,7 +169,7 @@ public sealed class LauncherSpawnerTests
         using var normal = CreateLauncher(log, launcher: l => l.PamPriority = "7");
         await using var c = await normal.LaunchAsync();
         // It waits for its first request already niced: a launcher woken at 0 would take the CPU
-        // of the daemon thread that woke it until the next scheduler tick (bench/README.md).
+        // of the daemon thread that woke it for a scheduler slice (bench/README.md).
         Assert.Equal(7, Nice(c.LauncherPid));
         await c.AuthenticateAsync(User(2), Password(2), "10.0.0.2");
         Assert.Equal(0, Nice(c.LauncherPid));
@@ -259,21 +260,4 @@ public sealed class LauncherSpawnerTests
         Assert.Equal(valid, result.Succeeded);
     }
 
-    /// <summary>Fields 5 and 6 of /proc/PID/stat: process group and session.</summary>
-    private static (int Group, int Session) GroupAndSession(int pid) => (StatField(pid, 5), StatField(pid, 6));
-
-    /// <summary>Field 19 of /proc/PID/stat.</summary>
-    private static int Nice(int pid) => StatField(pid, 19);
-
-    private const int SchedOther = 0;
-    private const int SchedIdle = 5;
-
-    private static int Policy(int pid) => StatField(pid, 41);
-
-    /// <summary>Field <paramref name="number"/> (numbered from 1, as proc(5) does) of /proc/PID/stat.</summary>
-    private static int StatField(int pid, int number)
-    {
-        string stat = File.ReadAllText($"/proc/{pid}/stat");
-        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[number - 3], CultureInfo.InvariantCulture);
-    }
 }

@@ -80,16 +80,14 @@ public sealed class StandinBackendTests : IDisposable
         var pid = backend.Process.Id;
         var status = File.ReadAllLines($"/proc/{pid}/status");
         string StatusField(string name) => status.Single(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..].Trim();
-        // /proc/<pid>/stat after the command name: state ppid pgrp session ...
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var afterName = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var (group, session) = ProcStat.GroupAndSession(pid);
 
         Assert.Equal(pid.ToString(CultureInfo.InvariantCulture), report["pid"]);
         Assert.Equal(StatusField("Uid").Split('\t')[0], report["uid"]);
         Assert.Equal(StatusField("Gid").Split('\t')[0], report["gid"]);
         Assert.Equal(string.Join(',', StatusField("Groups").Split(' ', StringSplitOptions.RemoveEmptyEntries)), report["groups"]);
-        Assert.Equal(afterName[2], report["pgid"]);
-        Assert.Equal(afterName[3], report["sid"]);
+        Assert.Equal(group.ToString(CultureInfo.InvariantCulture), report["pgid"]);
+        Assert.Equal(session.ToString(CultureInfo.InvariantCulture), report["sid"]);
         Assert.Equal(_dir.Path, report["cwd"]);
         Assert.Equal(EndpointPath, report["endpoint"]);
         Assert.Equal(["--endpoint-path", EndpointPath, "-geometry", "800x600"], report.Args);
