@@ -7,13 +7,18 @@
 # /etc/pam.d/sessionmanager-hang (a service whose auth hangs 30 s in pam_exec, for timeouts) and
 # /etc/pam.d/sessionmanager-env (its session stack sets SM_TEST_PAM_ENV through pam_env),
 # /etc/pam.d/sessionmanager-hang-smtest3 (auth hangs 30 s for smtest3 only: one stuck logon
-# among good ones) and users smload01..smload50 (password "Pw-smload!", for the load test).
+# among good ones), /etc/pam.d/sessionmanager-group (pam_group gives smtest2 the group
+# smtestpamgrp, which it is not a member of, through a marked rule in /etc/security/group.conf)
+# and users smload01..smload50 (password "Pw-smload!", for the load test).
 # Needs root; without root it does nothing (the tests then skip, saying why).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 users=(smtest1 smtest2 smtest3)
 load_users=($(for n in $(seq -w 1 50); do echo "smload$n"; done))
 group=smtestgrp
+pam_group_grant=smtestpamgrp
+group_conf=/etc/security/group.conf
+group_conf_rule='sessionmanager-group;*;smtest2;Al0000-2400;smtestpamgrp # sessionmanager tests'
 marker=/etc/pam.d/.sessionmanager-installed-by-tests
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -34,7 +39,12 @@ if [ "${1:-}" = "--remove" ]; then
     fi
   done
   getent group "$group" >/dev/null && groupdel "$group"
-  rm -f /etc/pam.d/sessionmanager-hang /etc/pam.d/sessionmanager-hang-smtest3 /etc/pam.d/sessionmanager-env /etc/security/sessionmanager-test-env.conf
+  getent group "$pam_group_grant" >/dev/null && groupdel "$pam_group_grant"
+  if [ -f "$group_conf" ] && grep -qxF "$group_conf_rule" "$group_conf"; then
+    grep -vxF "$group_conf_rule" "$group_conf" > "$group_conf.sm-tests" || true
+    cat "$group_conf.sm-tests" > "$group_conf" && rm -f "$group_conf.sm-tests"
+  fi
+  rm -f /etc/pam.d/sessionmanager-hang /etc/pam.d/sessionmanager-hang-smtest3 /etc/pam.d/sessionmanager-env /etc/pam.d/sessionmanager-group /etc/security/sessionmanager-test-env.conf
   if [ -f "$marker" ]; then rm -f /etc/pam.d/sessionmanager "$marker"; fi
   exit 0
 fi
@@ -81,4 +91,15 @@ cat > /etc/pam.d/sessionmanager-env <<'PAM'
 @include common-account
 @include common-session
 session required pam_env.so readenv=0 user_readenv=0 conffile=/etc/security/sessionmanager-test-env.conf
+PAM
+# A service whose auth stack runs pam_group: at pam_setcred(ESTABLISH) it adds smtestpamgrp to
+# smtest2's groups (one rule, marked, appended to group.conf and removed with --remove).
+getent group "$pam_group_grant" >/dev/null || groupadd "$pam_group_grant"
+grep -qxF "$group_conf_rule" "$group_conf" 2>/dev/null || echo "$group_conf_rule" >> "$group_conf"
+cat > /etc/pam.d/sessionmanager-group <<'PAM'
+# Test only (tests/setup-test-host.sh): sessionmanager plus pam_group (groups added at setcred).
+auth optional pam_group.so
+@include common-auth
+@include common-account
+@include common-session
 PAM

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 static char password_store[SM_MAX_PASSWORD + 1];
 
@@ -143,18 +144,61 @@ fail:
     return -1;
 }
 
+/* pam_setcred(PAM_ESTABLISH_CRED) with the user's own groups already in place, as OpenSSH
+ * does: a module such as pam_group adds its groups to the process's list (getgroups, then
+ * setgroups with more), so the list must be the user's when it runs, and what it leaves is
+ * what the backend gets (kept in a->account.groups; the child sets exactly that list). The
+ * launcher stays root; its own groups are put back afterwards, so that nothing it does later
+ * (closing the PAM session, its next backend) runs with the user's groups. */
+static int establish_credentials(struct sm_auth *a, char *err, size_t errlen)
+{
+    static gid_t own[SM_MAX_GROUPS];
+    int nown = getgroups(SM_MAX_GROUPS, own);
+    if (nown < 0) {
+        snprintf(err, errlen, "getgroups: %s", strerror(errno));
+        return -1;
+    }
+    if (setgroups((size_t)a->account.ngroups, a->account.groups) != 0) {
+        snprintf(err, errlen, "setgroups for %s: %s", a->account.name, strerror(errno));
+        return -1;
+    }
+    int rc = pam_setcred(a->pamh, PAM_ESTABLISH_CRED);
+    int n = -1;
+    int saved = 0;
+    if (rc == PAM_SUCCESS) {
+        a->cred_established = 1;
+        n = getgroups(SM_MAX_GROUPS, a->account.groups);
+        saved = errno;
+    }
+    if (setgroups((size_t)nown, own) != 0) {
+        /* Cannot happen to root; if it did, the launcher would go on with the user's groups,
+         * which it must not. */
+        snprintf(err, errlen, "setgroups back to the launcher's own: %s", strerror(errno));
+        return -1;
+    }
+    if (rc != PAM_SUCCESS) {
+        snprintf(err, errlen, "pam_setcred failed: %s", pam_strerror(a->pamh, rc));
+        return -1;
+    }
+    if (n < 0) {
+        snprintf(err, errlen, "account %s: more than %d groups after pam_setcred (%s)", a->account.name,
+                 SM_MAX_GROUPS, strerror(saved));
+        return -1;
+    }
+    a->account.ngroups = n;
+    return 0;
+}
+
 int sm_auth_open_session(struct sm_auth *a, char *err, size_t errlen)
 {
     int rc;
     /* What logind records for the session (ogon sets the same). */
     if ((rc = pam_putenv(a->pamh, "XDG_SESSION_CLASS=user")) != PAM_SUCCESS)
         goto fail;
-    if ((rc = pam_setcred(a->pamh, PAM_ESTABLISH_CRED)) != PAM_SUCCESS) {
-        snprintf(err, errlen, "pam_setcred failed: %s", pam_strerror(a->pamh, rc));
+    if (establish_credentials(a, err, errlen) != 0) {
         sm_auth_forget_password(a);
         return -1;
     }
-    a->cred_established = 1;
     if ((rc = pam_open_session(a->pamh, 0)) != PAM_SUCCESS) {
         snprintf(err, errlen, "pam_open_session failed: %s", pam_strerror(a->pamh, rc));
         sm_auth_forget_password(a);

@@ -43,7 +43,8 @@ int sm_account_lookup(const char *name, struct sm_account *a, char *err, size_t 
 int sm_auth_authenticate(struct sm_auth *a, const char *service, const char *user, const char *password,
                          const char *rhost, const char *tty, char *err, size_t errlen);
 
-/* pam_setcred(ESTABLISH) + pam_open_session, then forgets the password. */
+/* pam_setcred(ESTABLISH) over the user's own groups (what PAM adds is kept in a->account.groups
+ * for the backend) + pam_open_session, then forgets the password. */
 int sm_auth_open_session(struct sm_auth *a, char *err, size_t errlen);
 
 /* Zeroes the kept password. */

@@ -263,6 +263,8 @@ static void on_start(const struct sm_message *m)
             reply_failed(err);
             finish(0);
         }
+        /* With the groups PAM added at pam_setcred (pam_group). */
+        g.account = g.auth.account;
         pam_env = pam_getenvlist(g.auth.pamh);
     } else {
         sm_auth_forget_password(&g.auth);

@@ -21,6 +21,11 @@ public sealed record Account(uint Uid, uint Gid, string Home)
 
     public static uint GroupId(string group) => uint.Parse(RunAsync("getent", "group", group).GetAwaiter().GetResult().Split(':')[2], CultureInfo.InvariantCulture);
 
+    /// <summary>The user's groups in the group database (<c>id -G</c>: the primary group and every group listing the user).</summary>
+    public static async Task<IReadOnlySet<uint>> GroupsOfAsync(string user) =>
+        (await RunAsync("id", "-G", user)).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(g => uint.Parse(g, CultureInfo.InvariantCulture)).ToHashSet();
+
     public static async Task<uint> OwnerOfAsync(string path) => uint.Parse((await RunAsync("stat", "-c", "%u", path)).Trim(), CultureInfo.InvariantCulture);
 
     private static async Task<string> RunAsync(string program, params string[] args)
