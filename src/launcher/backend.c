@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,12 +18,13 @@ struct child_failure {
     int error;
 };
 
-enum { STEP_SETSID = 1, STEP_SETGID, STEP_SETGROUPS, STEP_SETUID, STEP_VERIFY, STEP_STDIO, STEP_EXEC };
+enum { STEP_SETSID = 1, STEP_LIMITS, STEP_SETGID, STEP_SETGROUPS, STEP_SETUID, STEP_VERIFY, STEP_STDIO, STEP_EXEC };
 
 static const char *step_name(int step)
 {
     switch (step) {
     case STEP_SETSID: return "setsid";
+    case STEP_LIMITS: return "setrlimit(RLIMIT_CORE)";
     case STEP_SETGID: return "setgid";
     case STEP_SETGROUPS: return "setgroups";
     case STEP_SETUID: return "setuid";
@@ -80,6 +82,9 @@ static void __attribute__((noreturn)) child(const struct sm_spawn *s, int report
     sigprocmask(SIG_SETMASK, &none, NULL);
 
     if (setsid() < 0) { f.step = STEP_SETSID; goto fail; }
+    /* The launcher lowered only its soft core limit: this raises it back within the hard one. */
+    if (setrlimit(RLIMIT_CORE, &s->core_limit) != 0) { f.step = STEP_LIMITS; goto fail; }
+    umask(s->umask);
     /* Order matters: groups while still root, uid last. */
     if (setgid(a->gid) != 0) { f.step = STEP_SETGID; goto fail; }
     if (setgroups((size_t)a->ngroups, a->groups) != 0) { f.step = STEP_SETGROUPS; goto fail; }

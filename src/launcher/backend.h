@@ -5,6 +5,7 @@
 #include "pam_auth.h"
 
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 struct sm_spawn {
@@ -12,6 +13,10 @@ struct sm_spawn {
     const char *cwd;        /* NULL or "": the account's home */
     char *const *argv;      /* argv[0]: absolute path, or a name looked up in the env's PATH */
     char *const *envp;      /* the complete, clean environment */
+    /* What the launcher changed for itself and the session must not inherit: its umask (077)
+     * and its core-file limit (0, for the password it holds). */
+    mode_t umask;
+    struct rlimit core_limit;
 };
 
 /* Forks and execs. On success returns 0 and the pid (= pgid = sid of the new session). On

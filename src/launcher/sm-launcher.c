@@ -60,6 +60,8 @@ static struct {
     long long requests; /* requests handled, over all connections */
     int terminating;    /* SIGTERM: stop the backend and end, with no daemon to wait for */
     const char *socket_path;
+    struct rlimit core_limit; /* as inherited, for the backend (the launcher's own is 0) */
+    mode_t session_umask;     /* the backend's: 022, or what the PAM session set (pam_umask) */
 } g;
 
 static struct sm_reader reader;
@@ -257,8 +259,14 @@ static void on_start(const struct sm_message *m)
         }
     }
 
+    /* A login's usual umask, unless a module of the PAM session (pam_umask) sets another: the
+     * launcher's own 077 is for its sockets, not for the user's files. */
+    g.session_umask = 022;
     if (open_pam) {
-        if (sm_auth_open_session(&g.auth, err, sizeof err) != 0) {
+        umask(g.session_umask);
+        int opened = sm_auth_open_session(&g.auth, err, sizeof err);
+        g.session_umask = umask(077);
+        if (opened != 0) {
             sm_log("%s (user %s)", err, g.account.name);
             reply_failed(err);
             finish(0);
@@ -301,7 +309,8 @@ static void on_start(const struct sm_message *m)
         finish(0);
     }
 
-    struct sm_spawn spawn = {.account = &g.account, .cwd = m->fields[2], .argv = argv, .envp = env};
+    struct sm_spawn spawn = {.account = &g.account, .cwd = m->fields[2], .argv = argv, .envp = env,
+                             .umask = g.session_umask, .core_limit = g.core_limit};
     pid_t pid;
     if (sm_backend_spawn(&spawn, &pid, err, sizeof err) != 0) {
         sm_log("%s", err);
@@ -552,7 +561,11 @@ int main(int argc, char **argv)
 {
     /* The password passes through this process: no core file, no ptrace by others. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    struct rlimit nocore = {0, 0};
+    if (getrlimit(RLIMIT_CORE, &g.core_limit) != 0)
+        g.core_limit = (struct rlimit){0, RLIM_INFINITY};
+    /* The soft limit only: the backend gets the inherited one back without needing
+     * CAP_SYS_RESOURCE (a container's root may lack it), and non-dumpable already means no core. */
+    struct rlimit nocore = {0, g.core_limit.rlim_max};
     setrlimit(RLIMIT_CORE, &nocore);
     umask(077);
     /* Own process group: on an authentication timeout the daemon kills the group, which takes

@@ -34,11 +34,26 @@ public sealed class DaemonProcess : IDisposable
 
     public static DaemonProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
-    public static DaemonProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static DaemonProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartWrapped([], environment, args);
+
+    /// <summary>As <see cref="Start(IReadOnlyDictionary{string, string}, string[])"/>, run through
+    /// <paramref name="wrapper"/> (a command that execs the rest, such as setpriv or prlimit).</summary>
+    public static DaemonProcess StartWrapped(IReadOnlyList<string> wrapper, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         // The host project's output is copied next to the test assembly.
         var dll = Path.Combine(AppContext.BaseDirectory, "SessionManager.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(wrapper.Count > 0 ? wrapper[0] : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in wrapper.Skip(1))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        if (wrapper.Count > 0)
+        {
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--Log:Format=text");
 
