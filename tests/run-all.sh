@@ -29,9 +29,10 @@ check() { # check NAME COMMAND...: one pass/fail line for a non-xunit check
 # thrift-compiler: regenerates the committed C#; the rest build the interop peers from our IDL
 # (libboost-dev: Thrift's C++ headers need it but libthrift-dev does not depend on it);
 # libpam0g-dev and gcc build sm-launcher (src/launcher), valgrind checks it; openssl's s_client
-# offers the obsolete TLS versions the daemon must refuse.
+# offers the obsolete TLS versions the daemon must refuse; dpkg-dev and lintian build and check
+# the Debian package.
 packages=(thrift-compiler libthrift-dev libboost-dev libprotobuf-c-dev protobuf-c-compiler libevent-dev pkg-config g++ make
-          gcc libpam0g-dev valgrind fail2ban openssl)
+          gcc libpam0g-dev valgrind fail2ban openssl dpkg-dev lintian)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -87,6 +88,11 @@ for project in tests/SessionManager.UnitTests tests/SessionManager.IntegrationTe
     failed=$((failed + 1))
   fi
 done
+
+# --- the Debian package: built, linted, installed, run, removed and purged (after the test
+# projects: it owns /etc/pam.d/sessionmanager while installed) ------------------------------
+SM_INTEROP_BIN="$root/tests/interop/build" SM_STANDIN_BACKEND="$root/tests/standin-backend/build/standin-backend" \
+  check "Debian package: build, lintian, install, logon, remove, purge" tests/package-test.sh
 
 echo
 echo "$passed passed, $failed failed"
