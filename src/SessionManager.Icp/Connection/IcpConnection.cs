@@ -47,7 +47,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _owner = owner;
         _logLimits = logLimits ?? IcpLogLimits.None;
-        _pending = new PendingCallTable(options.MaxPendingCalls);
+        _pending = new PendingCallTable(PendingCallLimits.From(options));
         _requestSlots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
         Id = Interlocked.Increment(ref s_lastId);
         _lastReceived = _time.GetTimestamp();
