@@ -71,10 +71,6 @@ public sealed partial class IcpConnection
     }
 
     /// <summary>
-    /// A send that did not complete at once is only ever a writer waiting for the socket; if it
-    /// fails, Abort has failed the call already. Observed here so its failure is never unobserved.
-    /// </summary>
-    /// <summary>
     /// A Message box holds its call for as long as it is open, which its caller may ask to be for
     /// ever: no box holds one longer than <see cref="IcpOptions.MessageBoxMaxWait"/> and the margin
     /// for the RDS server to report it, so every box's call ends however the caller asked.
@@ -90,6 +86,10 @@ public sealed partial class IcpConnection
         return timeout == Timeout.InfiniteTimeSpan || timeout > ceiling ? ceiling : timeout;
     }
 
+    /// <summary>
+    /// A send that did not complete at once is only ever a writer waiting for the socket; if it
+    /// fails, Abort has failed the call already. Observed here so its failure is never unobserved.
+    /// </summary>
     private static Task ObserveSend(ValueTask sent) => sent.IsCompletedSuccessfully ? Task.CompletedTask : ObserveSendAsync(sent);
 
     private static async Task ObserveSendAsync(ValueTask sent)
