@@ -20,8 +20,30 @@ public sealed class IcpOptions
     /// whose frame would be larger fails alone.</summary>
     public int MaxFrameBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>SM→RDS calls awaiting their answer at once; past it a call fails at once.</summary>
+    /// <summary>SM→RDS calls awaiting their answer at once; past it a call fails at once (the
+    /// heartbeat's Ping excepted).</summary>
     public int MaxPendingCalls { get; set; } = 4096;
+
+    /// <summary>
+    /// Calls made for one session (through the fdsapi) awaiting their answer at once; less than
+    /// <see cref="MaxPendingCalls"/>, so that no session's user can fill the table for the others.
+    /// A session's apps open a handful of channels and show a few boxes at a time: 32 leaves room.
+    /// </summary>
+    public int MaxPendingCallsPerSession { get; set; } = 32;
+
+    /// <summary>
+    /// Calls made with one fdsapi token awaiting their answer at once (when tokens are checked):
+    /// bounds a token allowed on many sessions, e.g. an administrator's broadcast of message boxes
+    /// without wait, to a quarter of the default table.
+    /// </summary>
+    public int MaxPendingCallsPerToken { get; set; } = 1024;
+
+    /// <summary>
+    /// The longest a Message box may hold its call (and is shown: a box without a timeout, or a
+    /// longer one, is sent with this). Long enough for a user away from the screen for a while to
+    /// answer a question; short enough that boxes nobody answers do not pile up.
+    /// </summary>
+    public TimeSpan MessageBoxMaxWait { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>RDS→SM requests handled at once; past it the connection stops reading until one finishes.</summary>
     public int MaxConcurrentRequests { get; set; } = 256;

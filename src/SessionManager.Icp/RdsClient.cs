@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Microsoft.Extensions.Options;
 using SessionManager.Icp.Connection;
 using SessionManager.Icp.Errors;
 using SessionManager.Icp.Framing;
@@ -11,9 +12,14 @@ namespace SessionManager.Icp;
 /// The rest of the daemon's way to call the RDS server: it sends through the current link,
 /// turns FAILED/NOTFOUND answers into exceptions and parses the payload.
 /// </summary>
-public sealed class RdsClient(RdsLink link)
+public sealed class RdsClient(RdsLink link, IOptions<IcpOptions>? options = null)
 {
+    private static readonly TimeSpan DefaultMessageBoxMaxWait = new IcpOptions().MessageBoxMaxWait;
+
     public RdsLink Link { get; } = link;
+
+    /// <summary><see cref="IcpOptions.MessageBoxMaxWait"/>: the longest a box is shown and waited for.</summary>
+    public TimeSpan MessageBoxMaxWait => options?.Value.MessageBoxMaxWait ?? DefaultMessageBoxMaxWait;
 
     public bool IsConnected => Link.IsAttached;
 

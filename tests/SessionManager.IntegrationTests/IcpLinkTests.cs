@@ -129,7 +129,8 @@ public sealed class IcpLinkTests
     [Fact]
     public async Task Past_the_pending_call_limit_a_thrift_call_fails_at_once_naming_it()
     {
-        await using var daemon = await Daemon.StartAsync("Icp:MaxPendingCalls=2");
+        // The per-session and per-token bounds must be less than the table's (checked at start).
+        await using var daemon = await Daemon.StartAsync("Icp:MaxPendingCalls=2", "Icp:MaxPendingCallsPerSession=1", "Icp:MaxPendingCallsPerToken=1");
         await using var rds = await daemon.ConnectRdsAsync();
         using var a = await daemon.ClientAsync();
         using var b = await daemon.ClientAsync();

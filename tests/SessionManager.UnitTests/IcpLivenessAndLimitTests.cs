@@ -168,8 +168,36 @@ public class IcpLivenessAndLimitTests
         var timedOut = await Assert.ThrowsAsync<IcpTimeoutException>(() => boxCall.WaitAsync(Wait));
         Assert.Equal("ICP Message timed out after 65 s", timedOut.Message);
 
-        time.Advance(TimeSpan.FromDays(2));
+        // A box without a timeout holds its call for Icp:MessageBoxMaxWait (10 min) and the margin, not for ever.
+        time.Advance(TimeSpan.FromSeconds(600 - 66));
         Assert.False(foreverCall.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(6));
+        var ceilingPassed = await Assert.ThrowsAsync<IcpTimeoutException>(() => foreverCall.WaitAsync(Wait));
+        Assert.Equal("ICP Message timed out after 605 s", ceilingPassed.Message);
+        Assert.Equal(0, h.Connection.PendingCallCount);
+    }
+
+    [Fact]
+    public async Task A_full_pending_call_table_does_not_stop_the_heartbeat()
+    {
+        var time = new FakeTimeProvider();
+        var options = new IcpOptions { MaxPendingCalls = 2, PingInterval = TimeSpan.FromSeconds(10), PingTimeout = TimeSpan.FromSeconds(5), RequestTimeout = TimeSpan.FromMinutes(5) };
+        await using var h = await IcpConnectionHarness.StartAsync(options, time);
+        await h.Peer.HandshakeAsync();
+        var first = h.Connection.CallAsync((uint)MsgType.VirtualChannelOpen, OpenRequest(1), default);
+        var second = h.Connection.CallAsync((uint)MsgType.VirtualChannelOpen, OpenRequest(2), default);
+        await h.Peer.ReadRequestAsync().WaitAsync(Wait);
+        await h.Peer.ReadRequestAsync().WaitAsync(Wait);
+        Assert.Throws<IcpLimitException>(() => { _ = h.Connection.CallAsync((uint)MsgType.VirtualChannelOpen, OpenRequest(3), default); });
+
+        // The RDS server answers nothing: the Ping still goes out, and its silence still ends the link.
+        time.Advance(TimeSpan.FromSeconds(11));
+        Assert.Equal((uint)MsgType.Ping, (await h.Peer.ReadRequestAsync().WaitAsync(Wait)).MsgType);
+        time.Advance(TimeSpan.FromSeconds(6));
+
+        Assert.IsType<IcpPeerUnresponsiveException>(await h.ClosedAsync());
+        await Assert.ThrowsAsync<IcpConnectionLostException>(() => first.WaitAsync(Wait));
+        await Assert.ThrowsAsync<IcpConnectionLostException>(() => second.WaitAsync(Wait));
     }
 
     [Fact]

@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SessionManager.FdsApi.Logging;
 using SessionManager.Icp;
 
 namespace SessionManager.FdsApi.Handler;
 
 /// <summary>What every connection's <see cref="FdsApiHandler"/> shares (one instance for the daemon).</summary>
-public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, IFdsApiCallGate gate, InFlightCalls inFlight, FdsApiLogLimits logLimits, ILogger<FdsApiHandler> logger, ISessionDirectory? directory = null, ITokenService? tokens = null)
+public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, IFdsApiCallGate gate, InFlightCalls inFlight, FdsApiLogLimits logLimits, ILogger<FdsApiHandler> logger, ISessionDirectory? directory = null, ITokenService? tokens = null,
+    IOptions<FdsApiOptions>? options = null)
 {
     public RdsClient Rds { get; } = rds;
 
@@ -25,4 +27,10 @@ public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, I
 
     /// <summary>Logon tokens (logonConnection and friends); null when the daemon runs without.</summary>
     public ITokenService? Tokens { get; } = tokens;
+
+    /// <summary>
+    /// Whether a call's token says who made it (<c>FdsApi:RequireToken</c>): only then are the calls
+    /// in flight counted per token. Unchecked, every client may send the same fixed token.
+    /// </summary>
+    public bool TokensChecked { get; } = options?.Value.RequireToken ?? false;
 }

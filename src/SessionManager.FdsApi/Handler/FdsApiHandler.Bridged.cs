@@ -31,7 +31,7 @@ public sealed partial class FdsApiHandler
         uint connectionId = 0;
         try
         {
-            var route = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken);
+            var (route, caller) = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken);
             if (!route.Found)
             {
                 return new TReturnVirtualChannelOpen { PipeName = "", Instance = 0 };
@@ -46,7 +46,7 @@ public sealed partial class FdsApiHandler
                 DynamicChannel = dynamic,
                 Flags = dynamic ? unchecked((uint)flags) : 0,
             };
-            var answer = await _deps.Rds.CallAsync<VirtualChannelOpenResponse>(MsgType.VirtualChannelOpen, request, IcpCallOptions.ReplyPath, CancellationToken.None);
+            var answer = await _deps.Rds.CallAsync<VirtualChannelOpenResponse>(MsgType.VirtualChannelOpen, request, IcpCallOptions.ReplyPath with { Caller = caller }, CancellationToken.None);
             Succeeded(method, sessionId, connectionId, started);
             if (answer.ConnectionString.Length == 0)
             {
@@ -68,7 +68,7 @@ public sealed partial class FdsApiHandler
         uint connectionId = 0;
         try
         {
-            var route = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken);
+            var (route, caller) = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken);
             if (!route.Found)
             {
                 return false;
@@ -81,7 +81,7 @@ public sealed partial class FdsApiHandler
                 VirtualName = virtualName ?? "",
                 Instance = unchecked((uint)instance),
             };
-            var answer = await _deps.Rds.CallAsync<VirtualChannelCloseResponse>(MsgType.VirtualChannelClose, request, IcpCallOptions.ReplyPath, CancellationToken.None);
+            var answer = await _deps.Rds.CallAsync<VirtualChannelCloseResponse>(MsgType.VirtualChannelClose, request, IcpCallOptions.ReplyPath with { Caller = caller }, CancellationToken.None);
             Succeeded(method, sessionId, connectionId, started);
             return Refusal(method, sessionId, connectionId, answer.Success, $"channel '{virtualName}' instance {instance} not closed");
         }
@@ -136,7 +136,7 @@ public sealed partial class FdsApiHandler
         uint connectionId = 0;
         try
         {
-            var route = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sourceLogonId, targetLogonId), cancellationToken);
+            var (route, caller) = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sourceLogonId, targetLogonId), cancellationToken);
             if (!route.Found)
             {
                 return false;
@@ -160,7 +160,7 @@ public sealed partial class FdsApiHandler
                 HotKeyModifiers = unchecked((ushort)HotkeyModifiers),
                 Flags = unchecked((uint)flags),
             };
-            var answer = await _deps.Rds.CallAsync<StartRemoteControlResponse>(MsgType.StartRemoteControl, request, IcpCallOptions.ReplyPath, CancellationToken.None);
+            var answer = await _deps.Rds.CallAsync<StartRemoteControlResponse>(MsgType.StartRemoteControl, request, IcpCallOptions.ReplyPath with { Caller = caller }, CancellationToken.None);
             Succeeded(method, sourceLogonId, connectionId, started);
             if (answer.Success)
             {
@@ -182,7 +182,7 @@ public sealed partial class FdsApiHandler
         uint connectionId = 0;
         try
         {
-            var route = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sourceLogonId, targetLogonId), cancellationToken);
+            var (route, caller) = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sourceLogonId, targetLogonId), cancellationToken);
             if (!route.Found)
             {
                 return false;
@@ -190,7 +190,7 @@ public sealed partial class FdsApiHandler
 
             connectionId = route.ConnectionId;
             var request = new StopRemoteControlRequest { ConnectionId = connectionId };
-            var answer = await _deps.Rds.CallAsync<StopRemoteControlResponse>(MsgType.StopRemoteControl, request, IcpCallOptions.ReplyPath, CancellationToken.None);
+            var answer = await _deps.Rds.CallAsync<StopRemoteControlResponse>(MsgType.StopRemoteControl, request, IcpCallOptions.ReplyPath with { Caller = caller }, CancellationToken.None);
             Succeeded(method, sourceLogonId, connectionId, started);
             return Refusal(method, sourceLogonId, connectionId, answer.Success, "remote control not stopped");
         }
@@ -207,7 +207,7 @@ public sealed partial class FdsApiHandler
         uint connectionId = 0;
         try
         {
-            var route = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken);
+            var (route, caller) = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken);
             if (!route.Found)
             {
                 return 0;
@@ -219,7 +219,9 @@ public sealed partial class FdsApiHandler
                 ConnectionId = connectionId,
                 Type = CustomMessage,
                 Style = unchecked((uint)style),
-                Timeout = unchecked((uint)timeout),
+                // No box is shown longer than Icp:MessageBoxMaxWait (one without a timeout for that
+                // long): it closes itself, answered IDTIMEOUT, when the connection stops waiting.
+                Timeout = IcpCallOptions.BoundedMessageBoxTimeout(unchecked((uint)timeout), _deps.Rds.MessageBoxMaxWait),
                 ParameterNum = 2,
                 Parameter1 = title ?? "",
                 Parameter2 = message ?? "",
@@ -231,12 +233,13 @@ public sealed partial class FdsApiHandler
             if (!wait)
             {
                 // Sent in both cases; without wait the client gets IDASYNC and the answer is logged.
-                var answer = await _deps.Rds.SendAsync<MessageResponse>(MsgType.Message, request, new IcpCallOptions { Timeout = boxWait });
+                // The ICP call still counts against the session and token until it ends.
+                var answer = await _deps.Rds.SendAsync<MessageResponse>(MsgType.Message, request, new IcpCallOptions { Timeout = boxWait, Caller = caller });
                 LogOutcomeLater(method, sessionId, connectionId, answer, static a => $"result {a.Result}");
                 return IdAsync;
             }
 
-            var result = await _deps.Rds.CallAsync<MessageResponse>(MsgType.Message, request, new IcpCallOptions { Timeout = boxWait, MayCompleteOnReader = true }, CancellationToken.None);
+            var result = await _deps.Rds.CallAsync<MessageResponse>(MsgType.Message, request, new IcpCallOptions { Timeout = boxWait, MayCompleteOnReader = true, Caller = caller }, CancellationToken.None);
             Succeeded(method, sessionId, connectionId, started);
             return unchecked((int)result.Result);
         }
@@ -252,7 +255,7 @@ public sealed partial class FdsApiHandler
         uint connectionId = 0;
         try
         {
-            var route = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken);
+            var (route, caller) = await AdmitAndRouteAsync(new FdsApiCall(method, authToken, sessionId), cancellationToken);
             if (!route.Found)
             {
                 return false;
@@ -262,12 +265,12 @@ public sealed partial class FdsApiHandler
             var request = new LogoffUserSessionRequest { ConnectionId = connectionId };
             if (!wait)
             {
-                var answer = await _deps.Rds.SendAsync<LogoffUserSessionResponse>(MsgType.LogoffUserSession, request);
+                var answer = await _deps.Rds.SendAsync<LogoffUserSessionResponse>(MsgType.LogoffUserSession, request, new IcpCallOptions { Caller = caller });
                 LogOutcomeLater(method, sessionId, connectionId, answer, static a => a.Loggedoff ? "logged off" : "not logged off");
                 return true;
             }
 
-            var result = await _deps.Rds.CallAsync<LogoffUserSessionResponse>(MsgType.LogoffUserSession, request, IcpCallOptions.ReplyPath, CancellationToken.None);
+            var result = await _deps.Rds.CallAsync<LogoffUserSessionResponse>(MsgType.LogoffUserSession, request, IcpCallOptions.ReplyPath with { Caller = caller }, CancellationToken.None);
             Succeeded(method, sessionId, connectionId, started);
             return Refusal(method, sessionId, connectionId, result.Loggedoff, "RDS connection not closed");
         }

@@ -162,26 +162,30 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
 
     /// <summary>
     /// The check point, then the route: the ICP connection the call goes to, or no route (denied,
-    /// or no such session; logged), for which the method gives its ordinary negative answer.
-    /// Completes synchronously (no allocation) when the gate and the routing do.
+    /// or no such session; logged), for which the method gives its ordinary negative answer; and
+    /// whom the ICP call is made for (the session it acts on, the token), which bounds the calls
+    /// in flight of each. Completes synchronously (no allocation) when the gate and the routing do.
     /// </summary>
-    private async ValueTask<SessionRoute> AdmitAndRouteAsync(FdsApiCall call, CancellationToken cancellationToken)
+    private async ValueTask<(SessionRoute Route, IcpCaller Caller)> AdmitAndRouteAsync(FdsApiCall call, CancellationToken cancellationToken)
     {
         var admission = await CheckAsync(call, cancellationToken);
+
+        // WTS_CURRENT_SESSION: the gate names the token's own session. The caller is keyed by the
+        // session so resolved, so that -1 and the session's number share one bound.
+        int sessionId = admission.SessionId ?? call.SessionId ?? 0;
+        var caller = new IcpCaller(sessionId, _deps.TokensChecked ? call.AuthToken : null);
         if (!admission.Allowed)
         {
-            return SessionRoute.None("denied");
+            return (SessionRoute.None("denied"), caller);
         }
 
-        // WTS_CURRENT_SESSION: the gate names the token's own session.
-        int sessionId = admission.SessionId ?? call.SessionId ?? 0;
         var route = await _deps.Routing.RouteAsync(sessionId, cancellationToken);
         if (!route.Found)
         {
             _logger.NoRoute(call.Method, sessionId, route.NoRouteReason ?? "unknown session");
         }
 
-        return route;
+        return (route, caller);
     }
 
     /// <summary>

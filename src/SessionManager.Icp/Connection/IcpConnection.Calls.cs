@@ -37,11 +37,26 @@ public sealed partial class IcpConnection
 
     private PendingCall Send(uint msgType, IMessage request, in IcpCallOptions options, out ValueTask sent)
     {
-        var timeout = options.Timeout ?? _options.RequestTimeout;
+        var timeout = BoundedTimeout(msgType, options.Timeout ?? _options.RequestTimeout);
         long now = _time.GetTimestamp();
 
         // Registered before the frame is written: a fast answer must find its call.
-        var call = _pending.Register(msgType, now, DeadlineAfter(now, timeout), timeout, options);
+        PendingCall call;
+        try
+        {
+            call = _pending.Register(msgType, now, DeadlineAfter(now, timeout), timeout, options);
+        }
+        catch (IcpLimitException ex)
+        {
+            // A user can hit these at will: rate-limited, naming the session that hit it.
+            if (_logLimits.PendingCallRefused.ShouldLog())
+            {
+                _logger.PendingCallRefused(IcpMessageTypes.NameOf(msgType), options.Caller?.SessionId, ex.Message);
+            }
+
+            throw;
+        }
+
         try
         {
             sent = SendAsync(RpcMessages.Request(call.Tag, msgType, request));
@@ -53,6 +68,22 @@ public sealed partial class IcpConnection
         }
 
         return call;
+    }
+
+    /// <summary>
+    /// A Message box holds its call for as long as it is open, which its caller may ask to be for
+    /// ever: no box holds one longer than <see cref="IcpOptions.MessageBoxMaxWait"/> and the margin
+    /// for the RDS server to report it, so every box's call ends however the caller asked.
+    /// </summary>
+    private TimeSpan BoundedTimeout(uint msgType, TimeSpan timeout)
+    {
+        if (msgType != (uint)MsgType.Message)
+        {
+            return timeout;
+        }
+
+        var ceiling = _options.MessageBoxMaxWait + IcpCallOptions.MessageBoxMargin;
+        return timeout == Timeout.InfiniteTimeSpan || timeout > ceiling ? ceiling : timeout;
     }
 
     /// <summary>
@@ -212,9 +243,19 @@ public sealed partial class IcpConnection
         {
             Abort(new IcpPeerUnresponsiveException(_options.PingTimeout));
         }
-        catch (IcpException)
+        catch (IcpConnectionLostException)
         {
-            // The link ended meanwhile, or a limit was hit: nothing to add.
+            // The link ended meanwhile: its end is logged (RdsDisconnected).
+        }
+        catch (IcpException ex)
+        {
+            // No table limit refuses a Ping; what is left (the write queue is full) is said, since
+            // the link goes unchecked until a Ping goes out (a peer that stopped reading is then
+            // dropped by the write's own deadline).
+            if (_logLimits.HeartbeatNotSent.ShouldLog())
+            {
+                _logger.HeartbeatNotSent(Peer, ex.Message);
+            }
         }
         finally
         {

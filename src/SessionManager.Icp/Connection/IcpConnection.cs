@@ -47,7 +47,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _owner = owner;
         _logLimits = logLimits ?? IcpLogLimits.None;
-        _pending = new PendingCallTable(options.MaxPendingCalls);
+        _pending = new PendingCallTable(PendingCallLimits.From(options));
         _requestSlots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
         Id = Interlocked.Increment(ref s_lastId);
         _lastReceived = _time.GetTimestamp();
@@ -88,9 +88,10 @@ public sealed partial class IcpConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Whether the peer has closed its end although the read loop has not seen it yet: the
-    /// socket polls readable with nothing to read. Lets a reconnect that arrives a moment after
-    /// the close be served at once instead of being taken for a second RDS server.
+    /// Whether the peer has closed its end although the read loop has not seen it yet (it may
+    /// not be reading: bytes the peer sent before closing can still be waiting). Lets a reconnect
+    /// that arrives a moment after the close be served at once instead of being taken for a
+    /// second RDS server.
     /// </summary>
     public bool ProbePeerGone()
     {
@@ -99,19 +100,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
             return true;
         }
 
-        if (_transport is not NetworkStream { Socket: var socket })
-        {
-            return false;
-        }
-
-        try
-        {
-            return socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            return true;
-        }
+        return _transport is NetworkStream { Socket: var socket } && PeerHangup.HasHungUp(socket);
     }
 
     /// <summary>

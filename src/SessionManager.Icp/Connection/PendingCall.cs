@@ -20,6 +20,7 @@ internal sealed class PendingCall
         Timeout = timeout;
         MayCompleteOnReader = options.MayCompleteOnReader;
         IsHeartbeat = options.IsHeartbeat;
+        Caller = options.Caller;
         _completion = new(MayCompleteOnReader ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
@@ -38,6 +39,9 @@ internal sealed class PendingCall
     public bool MayCompleteOnReader { get; }
 
     public bool IsHeartbeat { get; }
+
+    /// <summary>Whom the call counts against until it leaves the table; null: the daemon's own call.</summary>
+    public IcpCaller? Caller { get; }
 
     public Task<RPCBase> Response => _completion.Task;
 

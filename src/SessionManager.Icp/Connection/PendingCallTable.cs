@@ -9,14 +9,29 @@ namespace SessionManager.Icp.Connection;
 /// timeout sweep and a failed send each remove it. Once the connection is lost the table is
 /// closed: all calls fail at once and no new call can register.
 /// </summary>
-internal sealed class PendingCallTable(int maxCalls)
+internal sealed class PendingCallTable
 {
     // A plain lock: it is held only for a dictionary operation, never across an await, and
     // completions run outside it. A successful call takes it twice (register, answer).
     private readonly Lock _sync = new();
     private readonly Dictionary<uint, PendingCall> _calls = [];
+
+    // Calls in flight per caller, counted with the table under its lock, so a call counts against
+    // its session and token exactly as long as it is in the table: until it ends, however it ends
+    // (a sendMessage without wait included, whose Thrift call returned long before).
+    private readonly Dictionary<int, int> _perSession = [];
+    private readonly Dictionary<string, int> _perToken = new(StringComparer.Ordinal);
+    private readonly PendingCallLimits _limits;
     private uint _lastTag;
     private Exception? _closedReason;
+
+    public PendingCallTable(PendingCallLimits limits) => _limits = limits;
+
+    /// <summary>A table bounded only in total (<c>Icp:MaxPendingCalls</c>).</summary>
+    public PendingCallTable(int maxCalls)
+        : this(PendingCallLimits.TotalOnly(maxCalls))
+    {
+    }
 
     public int Count
     {
@@ -30,7 +45,7 @@ internal sealed class PendingCallTable(int maxCalls)
     }
 
     /// <exception cref="IcpConnectionLostException">the table is closed.</exception>
-    /// <exception cref="IcpLimitException"><c>Icp:MaxPendingCalls</c> calls are already waiting.</exception>
+    /// <exception cref="IcpLimitException">the caller's session or token, or the table, has as many calls waiting as it may.</exception>
     public PendingCall Register(uint msgType, long startedAt, long deadline, TimeSpan timeout, in IcpCallOptions options)
     {
         lock (_sync)
@@ -40,10 +55,25 @@ internal sealed class PendingCallTable(int maxCalls)
                 throw new IcpConnectionLostException(IcpMessageTypes.NameOf(msgType), _closedReason);
             }
 
-            if (_calls.Count >= maxCalls)
+            // The caller's own bounds first: a user at their limit is told so, not that the link is full.
+            var caller = options.Caller;
+            if (caller is { } c && _perSession.GetValueOrDefault(c.SessionId) >= _limits.PerSession)
             {
                 throw new IcpLimitException(
-                    $"ICP {IcpMessageTypes.NameOf(msgType)} not sent: {maxCalls} calls are already waiting for the RDS server (Icp:MaxPendingCalls)");
+                    $"ICP {IcpMessageTypes.NameOf(msgType)} not sent: session {c.SessionId} has {_limits.PerSession} calls waiting for the RDS server already (Icp:MaxPendingCallsPerSession)");
+            }
+
+            if (caller is { Token: { } token } && _perToken.GetValueOrDefault(token) >= _limits.PerToken)
+            {
+                throw new IcpLimitException(
+                    $"ICP {IcpMessageTypes.NameOf(msgType)} not sent: {_limits.PerToken} calls made with this token are waiting for the RDS server already (Icp:MaxPendingCallsPerToken)");
+            }
+
+            // The heartbeat is exempt: a full table must not stop the link's liveness check.
+            if (!options.IsHeartbeat && _calls.Count >= _limits.Total)
+            {
+                throw new IcpLimitException(
+                    $"ICP {IcpMessageTypes.NameOf(msgType)} not sent: {_limits.Total} calls are already waiting for the RDS server (Icp:MaxPendingCalls)");
             }
 
             // Tags are per connection and wrap after 2^32 calls; skip any still in use.
@@ -56,7 +86,25 @@ internal sealed class PendingCallTable(int maxCalls)
 
             var call = new PendingCall(tag, msgType, startedAt, deadline, timeout, options);
             _calls.Add(tag, call);
+            if (caller is { } counted)
+            {
+                _perSession[counted.SessionId] = _perSession.GetValueOrDefault(counted.SessionId) + 1;
+                if (counted.Token is { } countedToken)
+                {
+                    _perToken[countedToken] = _perToken.GetValueOrDefault(countedToken) + 1;
+                }
+            }
+
             return call;
+        }
+    }
+
+    /// <summary>Calls of <paramref name="sessionId"/> in the table now (tests, diagnostics).</summary>
+    public int CountOfSession(int sessionId)
+    {
+        lock (_sync)
+        {
+            return _perSession.GetValueOrDefault(sessionId);
         }
     }
 
@@ -65,7 +113,7 @@ internal sealed class PendingCallTable(int maxCalls)
     {
         lock (_sync)
         {
-            return _calls.Remove(tag, out var call) ? call : null;
+            return _calls.Remove(tag, out var call) ? Uncounted(call) : null;
         }
     }
 
@@ -77,6 +125,7 @@ internal sealed class PendingCallTable(int maxCalls)
             if (_calls.TryGetValue(call.Tag, out var registered) && ReferenceEquals(registered, call))
             {
                 _calls.Remove(call.Tag);
+                Uncounted(call);
                 return true;
             }
 
@@ -106,6 +155,7 @@ internal sealed class PendingCallTable(int maxCalls)
                 foreach (var call in expired)
                 {
                     _calls.Remove(call.Tag);
+                    Uncounted(call);
                 }
             }
         }
@@ -120,7 +170,7 @@ internal sealed class PendingCallTable(int maxCalls)
         lock (_sync)
         {
             abandoned = [.. _calls.Values];
-            _calls.Clear();
+            ClearAll();
         }
 
         foreach (var call in abandoned)
@@ -139,7 +189,7 @@ internal sealed class PendingCallTable(int maxCalls)
         {
             _closedReason ??= reason;
             failed = [.. _calls.Values];
-            _calls.Clear();
+            ClearAll();
         }
 
         foreach (var call in failed)
@@ -148,5 +198,43 @@ internal sealed class PendingCallTable(int maxCalls)
         }
 
         return failed.Length;
+    }
+
+    /// <summary>Takes a call that has left the table off its caller's counts (under the lock).</summary>
+    private PendingCall Uncounted(PendingCall call)
+    {
+        if (call.Caller is { } caller)
+        {
+            Decrement(_perSession, caller.SessionId);
+            if (caller.Token is { } token)
+            {
+                Decrement(_perToken, token);
+            }
+        }
+
+        return call;
+    }
+
+    // An entry at 0 is removed: the maps hold only callers with calls in flight, however many
+    // sessions and tokens come and go.
+    private static void Decrement<TKey>(Dictionary<TKey, int> counts, TKey key)
+        where TKey : notnull
+    {
+        int left = counts.GetValueOrDefault(key) - 1;
+        if (left > 0)
+        {
+            counts[key] = left;
+        }
+        else
+        {
+            counts.Remove(key);
+        }
+    }
+
+    private void ClearAll()
+    {
+        _calls.Clear();
+        _perSession.Clear();
+        _perToken.Clear();
     }
 }

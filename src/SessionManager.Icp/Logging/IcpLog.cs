@@ -95,4 +95,10 @@ internal static partial class IcpLog
 
     [LoggerMessage(1030, LogLevel.Warning, "RDS request {MsgType} ({MsgTypeName}), tag {Tag}, does not parse ({Detail}): answered FAILED")]
     public static partial void UnreadableRequest(this ILogger logger, uint tag, uint msgType, string msgTypeName, string detail);
+
+    [LoggerMessage(1031, LogLevel.Warning, "SM->RDS call {MsgTypeName} for session {SessionId} refused: {Reason}")]
+    public static partial void PendingCallRefused(this ILogger logger, string msgTypeName, int? sessionId, string reason);
+
+    [LoggerMessage(1032, LogLevel.Warning, "Heartbeat Ping to the RDS server {Peer} not sent: {Reason}")]
+    public static partial void HeartbeatNotSent(this ILogger logger, PeerCredentials peer, string reason);
 }

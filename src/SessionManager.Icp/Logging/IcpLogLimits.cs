@@ -22,6 +22,8 @@ public sealed partial class IcpLogLimits : IDisposable
         NoHandler = For(nameof(IcpLog.NoHandler));
         UnreadableRequest = For(nameof(IcpLog.UnreadableRequest));
         ConnectionRefused = For("ConnectionRefused");
+        PendingCallRefused = For(nameof(IcpLog.PendingCallRefused));
+        HeartbeatNotSent = For(nameof(IcpLog.HeartbeatNotSent));
     }
 
     /// <summary>No limits (tests that build a connection by hand).</summary>
@@ -39,12 +41,20 @@ public sealed partial class IcpLogLimits : IDisposable
     /// <summary>Second connections and uids not allowed (1004, 1022).</summary>
     public LogRateLimiter ConnectionRefused { get; }
 
+    /// <summary>SM→RDS calls refused by a pending-call limit, which a user can ask for at will (1031).</summary>
+    public LogRateLimiter PendingCallRefused { get; }
+
+    /// <summary>Heartbeat Pings that could not be sent; the tick retries every few ms (1032).</summary>
+    public LogRateLimiter HeartbeatNotSent { get; }
+
     public void Dispose()
     {
         UnknownTagResponse.Dispose();
         NoHandler.Dispose();
         UnreadableRequest.Dispose();
         ConnectionRefused.Dispose();
+        PendingCallRefused.Dispose();
+        HeartbeatNotSent.Dispose();
     }
 
     [LoggerMessage(EventId = 1029, EventName = "IcpLinesSuppressed", Level = LogLevel.Warning, Message = "Suppressed {Suppressed} more {EventName} lines (at most {LinesPerInterval} per {IntervalMs} ms)")]

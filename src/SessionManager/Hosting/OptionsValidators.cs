@@ -37,6 +37,22 @@ internal static class OptionsValidators
                 errors.Add($"Icp:MaxPendingCalls: must be 1-1000000 (got {o.MaxPendingCalls})");
             }
 
+            // Less than the table, so that one session or one token always leaves room for the others.
+            if (o.MaxPendingCallsPerSession < 1 || o.MaxPendingCallsPerSession >= o.MaxPendingCalls)
+            {
+                errors.Add($"Icp:MaxPendingCallsPerSession: must be at least 1 and less than Icp:MaxPendingCalls ({o.MaxPendingCalls}), so that one session cannot fill the table for the others (got {o.MaxPendingCallsPerSession})");
+            }
+
+            if (o.MaxPendingCallsPerToken < 1 || o.MaxPendingCallsPerToken >= o.MaxPendingCalls)
+            {
+                errors.Add($"Icp:MaxPendingCallsPerToken: must be at least 1 and less than Icp:MaxPendingCalls ({o.MaxPendingCalls}), so that one token cannot fill the table for the others (got {o.MaxPendingCallsPerToken})");
+            }
+
+            if (o.MessageBoxMaxWait < TimeSpan.FromSeconds(1) || o.MessageBoxMaxWait > TimeSpan.FromDays(1))
+            {
+                errors.Add($"Icp:MessageBoxMaxWait: must be 00:00:01-1.00:00:00 (got {o.MessageBoxMaxWait})");
+            }
+
             if (o.MaxConcurrentRequests is < 1 or > 65536)
             {
                 errors.Add($"Icp:MaxConcurrentRequests: must be 1-65536 (got {o.MaxConcurrentRequests})");

@@ -4,7 +4,8 @@ namespace SessionManager.Icp.Hosting.Native;
 
 /// <summary>
 /// The few libc calls the socket set-up needs that .NET does not offer: lstat-style file types
-/// (is it a socket?), open with O_NOFOLLOW, flock, and changes through a descriptor.
+/// (is it a socket?), open with O_NOFOLLOW, flock, and changes through a descriptor; and poll
+/// with POLLRDHUP, which tells a closed peer from one that has sent bytes not read yet.
 /// Every call sets errno; callers read it with <see cref="Marshal.GetLastPInvokeError"/>.
 /// </summary>
 internal static partial class Libc
@@ -34,6 +35,13 @@ internal static partial class Libc
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int ELOOP = 40;
+
+    // poll(2) events (the same on x86-64 and arm64). POLLRDHUP: the peer has shut down its writing
+    // side (closed), reported even while bytes it sent are still unread, unlike a read of 0.
+    public const short POLLERR = 0x8;
+    public const short POLLHUP = 0x10;
+    public const short POLLNVAL = 0x20;
+    public const short POLLRDHUP = 0x2000;
 
     private static bool IsArm => RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64;
 
@@ -70,6 +78,18 @@ internal static partial class Libc
     /// <summary>statx(2): unlike struct stat, struct statx has one layout on every architecture.</summary>
     [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, byte* statxBuffer);
+
+    /// <summary>struct pollfd.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport(Library, EntryPoint = "poll", SetLastError = true)]
+    public static unsafe partial int Poll(PollFd* fds, nuint count, int timeoutMs);
 
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 }
