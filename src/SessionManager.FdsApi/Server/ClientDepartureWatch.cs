@@ -4,27 +4,29 @@ namespace SessionManager.FdsApi.Server;
 
 /// <summary>
 /// Notices a client that leaves while its call runs (the connection reads nothing then), so the
-/// work done for it is cancelled (issue 20, 5b). A zero-byte receive on the socket completes
-/// when bytes or the end arrive, and holds no buffer; when it completes, the socket is asked
-/// whether it is readable with nothing to read, which is only true once the client has closed
-/// (or reset) its side, so bytes of a next request never count as leaving. One receive at a time:
-/// after a client's next request arrives it is not watched again until its next call.
-/// A client that half-closes (shutdown of its sending side) and waits for its answer counts as
-/// gone: Thrift clients do not do that.
+/// work done for it is cancelled (issue 20, 5b). A one-byte peek receive on the socket completes
+/// when bytes or the end arrive and consumes nothing: 0 is the end (a reset throws), 1 is the
+/// next request, which never counts as leaving. One receive at a time: once a client's next
+/// request is there it is not watched again until its next call. A client that half-closes its
+/// sending side and waits for its answer counts as gone: Thrift clients do not do that.
 /// </summary>
-internal sealed class ClientDepartureWatch(Socket socket, CancellationTokenSource departed)
+internal sealed class ClientDepartureWatch(Socket socket, CancellationTokenSource departed) : IAsyncDisposable
 {
-    private int _watching;
+    /// <summary>Peeked bytes are never looked at: one shared target for every connection.</summary>
+    private static readonly byte[] PeekTarget = new byte[1];
+
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _watching;
 
     /// <summary>A call is about to run: watch the socket if no receive is watching it already.</summary>
     public void Watch()
     {
-        if (departed.IsCancellationRequested || Interlocked.Exchange(ref _watching, 1) == 1)
+        if (departed.IsCancellationRequested || _watching is { IsCompleted: false })
         {
             return;
         }
 
-        _ = WatchAsync();
+        _watching = WatchAsync();
     }
 
     private async Task WatchAsync()
@@ -32,30 +34,35 @@ internal sealed class ClientDepartureWatch(Socket socket, CancellationTokenSourc
         bool gone;
         try
         {
-            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-            gone = socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
+            gone = await socket.ReceiveAsync(PeekTarget, SocketFlags.Peek, _stop.Token) == 0;
         }
         catch (SocketException)
         {
             gone = true; // reset
         }
-        catch (ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
         {
-            return; // the connection is closing anyway
+            return; // the connection is ending anyway
         }
 
         if (gone)
         {
-            try
-            {
-                departed.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // the connection ended meanwhile
-            }
+            await departed.CancelAsync();
+        }
+    }
+
+    /// <summary>
+    /// Ends a pending receive before the socket is closed: a socket closed with an operation
+    /// pending is closed abortively (a reset), which a client leaving cleanly must not see.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_watching is { } watching)
+        {
+            await watching;
         }
 
-        Volatile.Write(ref _watching, 0);
+        _stop.Dispose();
     }
 }

@@ -39,6 +39,7 @@ internal sealed class ClientStream : AsyncOnlyStream
     private readonly ClientBufferBudget _budget;
     private readonly TimeSpan _unauthenticatedIdleTimeout;
     private readonly TimeProvider _time;
+    private readonly bool _waitWithoutBuffer;
     private ArrayBufferWriter<byte> _write = new(512);
     private byte[]? _read;
     private int _readStart;
@@ -48,8 +49,9 @@ internal sealed class ClientStream : AsyncOnlyStream
     private long _frameBytes;
     private long _reserved;
 
-    public ClientStream(Stream socket, FdsApiOptions options, ClientBufferBudget budget, TimeProvider time, CancellationToken stopReading)
+    public ClientStream(Stream socket, FdsApiOptions options, ClientBufferBudget budget, TimeProvider time, CancellationToken stopReading, bool waitWithoutBuffer = true)
     {
+        _waitWithoutBuffer = waitWithoutBuffer;
         _socket = socket;
         _maxFrameBytes = options.MaxFrameBytes;
         _unauthenticatedIdleTimeout = options.UnauthenticatedIdleTimeout;
@@ -61,6 +63,9 @@ internal sealed class ClientStream : AsyncOnlyStream
 
     /// <summary>Set once the client made a call with a token the check point accepted: it may then idle without limit.</summary>
     public bool PresentedValidToken { get; set; }
+
+    /// <summary>Whether idle waits hold no buffer (not inside TLS).</summary>
+    public bool WaitsWithoutBuffer => _waitWithoutBuffer;
 
     /// <summary>Whether the read buffer is held now (between messages it is not).</summary>
     public bool HoldsReadBuffer => _read is not null;
@@ -150,12 +155,7 @@ internal sealed class ClientStream : AsyncOnlyStream
         }
         else
         {
-            if (_readEnd == _readStart)
-            {
-                await WaitForBytesAsync();
-            }
-
-            read = await _socket.ReadAsync(FreeSpace(), _stopReading);
+            read = _readEnd == _readStart ? await ReadWhenIdleAsync() : await _socket.ReadAsync(FreeSpace(), _stopReading);
             if (read > 0)
             {
                 _deadline.Start(read);
@@ -167,28 +167,39 @@ internal sealed class ClientStream : AsyncOnlyStream
     }
 
     /// <summary>
-    /// An idle wait holds no buffer: a zero-byte read completes once bytes (or the end) are there.
+    /// An idle wait holds no buffer where the stream allows: a zero-byte read completes once bytes
+    /// (or the end) are there. Not inside TLS: SslStream buffers for itself, and a cancelled
+    /// zero-byte read there left the socket to be closed with a reset at shutdown.
     /// A client that never presented a valid token may wait only so long.
     /// </summary>
-    private async ValueTask WaitForBytesAsync()
+    private async ValueTask<int> ReadWhenIdleAsync()
     {
         ReturnReadBuffer();
         if (PresentedValidToken || _unauthenticatedIdleTimeout == Timeout.InfiniteTimeSpan)
         {
-            _ = await _socket.ReadAsync(Memory<byte>.Empty, _stopReading); // zero bytes: only waits
-            return;
+            return await WaitAndReadAsync(_stopReading);
         }
 
         using var idle = new CancellationTokenSource(_unauthenticatedIdleTimeout, _time);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, _stopReading);
         try
         {
-            _ = await _socket.ReadAsync(Memory<byte>.Empty, either.Token);
+            return await WaitAndReadAsync(either.Token);
         }
         catch (OperationCanceledException ex) when (idle.IsCancellationRequested && !_stopReading.IsCancellationRequested)
         {
             throw new UnauthenticatedIdleException(_unauthenticatedIdleTimeout, ex);
         }
+    }
+
+    private async ValueTask<int> WaitAndReadAsync(CancellationToken cancellationToken)
+    {
+        if (_waitWithoutBuffer)
+        {
+            _ = await _socket.ReadAsync(Memory<byte>.Empty, cancellationToken); // zero bytes: only waits
+        }
+
+        return await _socket.ReadAsync(FreeSpace(), cancellationToken);
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)

@@ -68,7 +68,7 @@ internal sealed class FdsApiConnection(
                 {
                     logger.TlsClient(_client, ssl.SslProtocol.ToString(), ssl.NegotiatedCipherSuite.ToString());
                 }
-                stream = NewClientStream(ssl);
+                stream = new ClientStream(ssl, options, budget, time, stopReading, waitWithoutBuffer: false);
                 encrypted = true;
                 format = await SniffAsync(stream); // inside TLS, the same choice of transport and protocol
             }
@@ -195,7 +195,8 @@ internal sealed class FdsApiConnection(
         var connectionDeps = new FdsApiDependencies(deps.Rds, deps.Routing, new TokenWitnessGate(deps.Gate, stream), deps.InFlight,
             deps.LogLimits, deps.Logger, deps.Directory, deps.Tokens);
         var methods = new FdsApiHandler(connectionDeps, failures, (_client as System.Net.IPEndPoint)?.Address.ToString() ?? "", departed.Token);
-        var handler = new AbandonableCalls(methods, calls.Token, new ClientDepartureWatch(socket, departed));
+        await using var watch = new ClientDepartureWatch(socket, departed);
+        var handler = new AbandonableCalls(methods, calls.Token, stream.WaitsWithoutBuffer ? watch : null);
         var processor = new fdsapi.AsyncProcessor(handler, NullLogger<fdsapi.AsyncProcessor>.Instance);
         var output = new CauseRevealingProtocol(protocol, failures);
 
