@@ -18,20 +18,40 @@ public sealed class FdsApiOptions
     public int Port { get; set; } = 9091;
 
     /// <summary>
-    /// Largest Thrift message (framed: frame body) accepted. fdsapi messages are a few hundred
-    /// bytes; Thrift's own 16 MB default would let a 5-byte header reserve 16 MB per client.
-    /// A frame header announcing more closes the connection before anything is buffered.
+    /// Largest Thrift message (framed: frame body) accepted. A frame header announcing more closes
+    /// the connection before anything is buffered. 64 KiB: requests are what clients send, and
+    /// the largest real one is a sendMessage box, whose title and text Windows shows in a dialog
+    /// (tens of lines); with 4-byte-per-character UTF-8 that is still over 16,000 characters
+    /// of text, while tokens, user names, passwords and channel names (at most 8 characters
+    /// static, a few dozen dynamic) stay under a kilobyte. Answers (enumerateSessions) are ours
+    /// and not bounded by it. Thrift's own 16 MB default would let a 5-byte header reserve 16 MB.
     /// </summary>
-    public int MaxFrameBytes { get; set; } = 1_048_576;
+    public int MaxFrameBytes { get; set; } = 65_536;
+
+    /// <summary>
+    /// What all clients' messages may hold at once, in bytes: a message larger than a connection's
+    /// own small read buffer reserves its size from this before it is received, and gives it back
+    /// once answered. One that gets none within FdsApi:FrameTimeout closes its connection. At
+    /// least MaxFrameBytes (one largest message must always fit).
+    /// </summary>
+    public long MaxBufferedBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Clients served at once; past it a new client is closed at once.</summary>
     public int MaxConnections { get; set; } = 1024;
 
     /// <summary>
     /// Once the first bytes of a message (or frame) have arrived, the rest must follow within
-    /// this; a half-sent message is dropped. Idle connections between calls are kept forever.
+    /// this; a half-sent message is dropped. Idle connections between calls are kept (see UnauthenticatedIdleTimeout).
     /// </summary>
     public TimeSpan FrameTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A connection that has not yet made a call with a token the check point accepted is closed
+    /// when it sends nothing for this long (between calls, or before its first). Without
+    /// FdsApi:RequireToken every token is accepted, so any call carrying one counts.
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: never.
+    /// </summary>
+    public TimeSpan UnauthenticatedIdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>On shutdown, how long calls in progress may still finish before they are failed.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(3);

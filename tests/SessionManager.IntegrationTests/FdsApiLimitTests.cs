@@ -29,7 +29,7 @@ public sealed class FdsApiLimitTests
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 
         Assert.Equal("16000000", line.Properties["FrameBytes"].ToString());
-        Assert.Equal("1048576", line.Properties["MaxFrameBytes"].ToString());
+        Assert.Equal("65536", line.Properties["MaxFrameBytes"].ToString());
         Assert.True(allocated < 8_000_000, $"{allocated} bytes allocated while refusing the frame");
     }
 

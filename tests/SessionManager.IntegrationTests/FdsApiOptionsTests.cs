@@ -11,6 +11,8 @@ public sealed class FdsApiOptionsTests
     [InlineData("--FdsApi:MaxConnections=0", "FdsApi:MaxConnections: must be 1-65536 (got 0)")]
     [InlineData("--FdsApi:FrameTimeout=00:00:00", "FdsApi:FrameTimeout: must be more than 0")]
     [InlineData("--FdsApi:FrameTimeout=01:00:00", "FdsApi:FrameTimeout: must be more than 0 and at most 00:05:00 (got 01:00:00)")]
+    [InlineData("--FdsApi:MaxBufferedBytes=65535", "FdsApi:MaxBufferedBytes: must be at least FdsApi:MaxFrameBytes (65536)")]
+    [InlineData("--FdsApi:UnauthenticatedIdleTimeout=00:00:00", "FdsApi:UnauthenticatedIdleTimeout: must be more than 0")]
     [InlineData("--FdsApi:Tls=yes", "FdsApi:Tls: must be optional, required or off (got 'yes')")]
     [InlineData("--FdsApi:TlsHandshakeTimeout=00:00:00", "FdsApi:TlsHandshakeTimeout: must be more than 0 and at most 00:01:00 (got 00:00:00)")]
     [InlineData("--FdsApi:TlsCertificatePath=/nonexistent/fdsapi.crt", "FdsApi:TlsCertificatePath: cannot load the TLS pair /nonexistent/fdsapi.crt / /nonexistent/fdsapi.key")]

@@ -10,8 +10,8 @@ namespace SessionManager.FdsApi.Handler;
 /// <summary>
 /// The fdsapi methods answered by asking the RDS server (FDSAPI.md "Methods"). Each is one
 /// async method: check point and route, the ICP call, the reply; the error boundary is the
-/// exception filter <see cref="RecordFailure"/>. The ICP call ends by its answer, its timeout or
-/// the link's end (a shutdown past its grace ends the link), so no cancellation is registered.
+/// exception filter <see cref="RecordFailure"/>. The ICP call ends by its answer, its timeout, the
+/// link's end, or the call's token: the client left during the call, or shutdown abandoned it.
 /// </summary>
 public sealed partial class FdsApiHandler
 {
@@ -46,7 +46,7 @@ public sealed partial class FdsApiHandler
                 DynamicChannel = dynamic,
                 Flags = dynamic ? unchecked((uint)flags) : 0,
             };
-            var answer = await _deps.Rds.CallAsync<VirtualChannelOpenResponse>(MsgType.VirtualChannelOpen, request, IcpCallOptions.ReplyPath with { Caller = caller }, CancellationToken.None);
+            var answer = await _deps.Rds.CallAsync<VirtualChannelOpenResponse>(MsgType.VirtualChannelOpen, request, IcpCallOptions.ReplyPath with { Caller = caller }, cancellationToken);
             Succeeded(method, sessionId, connectionId, started);
             if (answer.ConnectionString.Length == 0)
             {
@@ -81,7 +81,7 @@ public sealed partial class FdsApiHandler
                 VirtualName = virtualName ?? "",
                 Instance = unchecked((uint)instance),
             };
-            var answer = await _deps.Rds.CallAsync<VirtualChannelCloseResponse>(MsgType.VirtualChannelClose, request, IcpCallOptions.ReplyPath with { Caller = caller }, CancellationToken.None);
+            var answer = await _deps.Rds.CallAsync<VirtualChannelCloseResponse>(MsgType.VirtualChannelClose, request, IcpCallOptions.ReplyPath with { Caller = caller }, cancellationToken);
             Succeeded(method, sessionId, connectionId, started);
             return Refusal(method, sessionId, connectionId, answer.Success, $"channel '{virtualName}' instance {instance} not closed");
         }
@@ -160,7 +160,7 @@ public sealed partial class FdsApiHandler
                 HotKeyModifiers = unchecked((ushort)HotkeyModifiers),
                 Flags = unchecked((uint)flags),
             };
-            var answer = await _deps.Rds.CallAsync<StartRemoteControlResponse>(MsgType.StartRemoteControl, request, IcpCallOptions.ReplyPath with { Caller = caller }, CancellationToken.None);
+            var answer = await _deps.Rds.CallAsync<StartRemoteControlResponse>(MsgType.StartRemoteControl, request, IcpCallOptions.ReplyPath with { Caller = caller }, cancellationToken);
             Succeeded(method, sourceLogonId, connectionId, started);
             if (answer.Success)
             {
@@ -190,7 +190,7 @@ public sealed partial class FdsApiHandler
 
             connectionId = route.ConnectionId;
             var request = new StopRemoteControlRequest { ConnectionId = connectionId };
-            var answer = await _deps.Rds.CallAsync<StopRemoteControlResponse>(MsgType.StopRemoteControl, request, IcpCallOptions.ReplyPath with { Caller = caller }, CancellationToken.None);
+            var answer = await _deps.Rds.CallAsync<StopRemoteControlResponse>(MsgType.StopRemoteControl, request, IcpCallOptions.ReplyPath with { Caller = caller }, cancellationToken);
             Succeeded(method, sourceLogonId, connectionId, started);
             return Refusal(method, sourceLogonId, connectionId, answer.Success, "remote control not stopped");
         }
@@ -239,7 +239,7 @@ public sealed partial class FdsApiHandler
                 return IdAsync;
             }
 
-            var result = await _deps.Rds.CallAsync<MessageResponse>(MsgType.Message, request, new IcpCallOptions { Timeout = boxWait, MayCompleteOnReader = true, Caller = caller }, CancellationToken.None);
+            var result = await _deps.Rds.CallAsync<MessageResponse>(MsgType.Message, request, new IcpCallOptions { Timeout = boxWait, MayCompleteOnReader = true, Caller = caller }, cancellationToken);
             Succeeded(method, sessionId, connectionId, started);
             return unchecked((int)result.Result);
         }
@@ -270,7 +270,7 @@ public sealed partial class FdsApiHandler
                 return true;
             }
 
-            var result = await _deps.Rds.CallAsync<LogoffUserSessionResponse>(MsgType.LogoffUserSession, request, IcpCallOptions.ReplyPath with { Caller = caller }, CancellationToken.None);
+            var result = await _deps.Rds.CallAsync<LogoffUserSessionResponse>(MsgType.LogoffUserSession, request, IcpCallOptions.ReplyPath with { Caller = caller }, cancellationToken);
             Succeeded(method, sessionId, connectionId, started);
             return Refusal(method, sessionId, connectionId, result.Loggedoff, "RDS connection not closed");
         }

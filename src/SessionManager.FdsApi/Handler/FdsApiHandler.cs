@@ -25,10 +25,13 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
 
     private readonly string _clientAddress;
 
+    /// <summary>Cancelled when the client left during a call: a cancelled call is then not a shutdown.</summary>
+    private readonly CancellationToken _clientLeft;
 
-    internal FdsApiHandler(FdsApiDependencies deps, CallFailureSlot failures, string clientAddress = "")
+    internal FdsApiHandler(FdsApiDependencies deps, CallFailureSlot failures, string clientAddress = "", CancellationToken clientLeft = default)
     {
         _clientAddress = clientAddress;
+        _clientLeft = clientLeft;
         _deps = deps;
         _failures = failures;
         _logger = deps.Logger;
@@ -206,7 +209,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
                 _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, icp.Message));
                 break;
             case OperationCanceledException:
-                const string cause = "session manager is shutting down";
+                string cause = _clientLeft.IsCancellationRequested ? "the client left during the call" : "session manager is shutting down";
                 _logger.CallFailed(method, sessionId, connectionId, null, ElapsedMs(started), cause);
                 _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, $"{method}: {cause}"));
                 break;

@@ -83,4 +83,10 @@ internal static partial class FdsApiLog
 
     [LoggerMessage(2026, LogLevel.Debug, "fdsapi client {Client} speaks {TlsProtocol} ({CipherSuite})")]
     public static partial void TlsClient(this ILogger logger, EndPoint? client, string tlsProtocol, string cipherSuite);
+
+    [LoggerMessage(2027, LogLevel.Warning, "Closed fdsapi client {Client}: no room for its message of {MessageBytes} bytes within FdsApi:MaxBufferedBytes ({MaxBufferedBytes}) in FdsApi:FrameTimeout")]
+    public static partial void BufferBudgetExhausted(this ILogger logger, EndPoint? client, long messageBytes, long maxBufferedBytes);
+
+    [LoggerMessage(2028, LogLevel.Information, "Closed fdsapi client {Client}: it presented no valid token and sent nothing for FdsApi:UnauthenticatedIdleTimeout ({TimeoutMs} ms)")]
+    public static partial void UnauthenticatedIdle(this ILogger logger, EndPoint? client, double timeoutMs);
 }

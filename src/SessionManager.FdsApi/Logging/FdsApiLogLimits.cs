@@ -29,6 +29,8 @@ public sealed class FdsApiLogLimits : IDisposable
         ClientFailed = For(nameof(FdsApiLog.ClientFailed));
         CallFailed = For(nameof(FdsApiLog.CallFailed));
         TlsHandshakeFailed = For(nameof(FdsApiLog.TlsHandshakeFailed));
+        BufferBudgetExhausted = For(nameof(FdsApiLog.BufferBudgetExhausted));
+        UnauthenticatedIdle = For(nameof(FdsApiLog.UnauthenticatedIdle));
     }
 
     /// <summary>TLS, HTTP or unknown first bytes (2003).</summary>
@@ -52,6 +54,12 @@ public sealed class FdsApiLogLimits : IDisposable
     /// <summary>TLS handshakes that failed or stalled (2025).</summary>
     public LogRateLimiter TlsHandshakeFailed { get; }
 
+    /// <summary>Large messages that found no room in FdsApi:MaxBufferedBytes (2027).</summary>
+    public LogRateLimiter BufferBudgetExhausted { get; }
+
+    /// <summary>Tokenless connections closed after FdsApi:UnauthenticatedIdleTimeout (2028).</summary>
+    public LogRateLimiter UnauthenticatedIdle { get; }
+
     public void Dispose()
     {
         ClientRefused.Dispose();
@@ -61,5 +69,7 @@ public sealed class FdsApiLogLimits : IDisposable
         ClientFailed.Dispose();
         CallFailed.Dispose();
         TlsHandshakeFailed.Dispose();
+        BufferBudgetExhausted.Dispose();
+        UnauthenticatedIdle.Dispose();
     }
 }

@@ -20,3 +20,19 @@ internal sealed class HalfSentMessageException(long receivedBytes, TimeSpan time
 
     public TimeSpan Timeout { get; } = timeout;
 }
+
+/// <summary>A message larger than a connection's own buffer found no room in FdsApi:MaxBufferedBytes in time.</summary>
+internal sealed class BufferBudgetExhaustedException(long messageBytes, long maxBufferedBytes)
+    : Exception($"no room for a message of {messageBytes} bytes within FdsApi:MaxBufferedBytes ({maxBufferedBytes})")
+{
+    public long MessageBytes { get; } = messageBytes;
+
+    public long MaxBufferedBytes { get; } = maxBufferedBytes;
+}
+
+/// <summary>A client that never presented a valid token sent nothing for FdsApi:UnauthenticatedIdleTimeout.</summary>
+internal sealed class UnauthenticatedIdleException(TimeSpan timeout, Exception? inner = null)
+    : Exception($"no valid token presented and nothing sent for {timeout.TotalMilliseconds} ms", inner)
+{
+    public TimeSpan Timeout { get; } = timeout;
+}

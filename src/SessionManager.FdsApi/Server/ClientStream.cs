@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace SessionManager.FdsApi.Server;
 
@@ -7,12 +8,17 @@ namespace SessionManager.FdsApi.Server;
 /// A Thrift client's connection as the Thrift transports see it. It owns the policy of every read
 /// and write, whatever token a Thrift layer passes down:
 /// <list type="bullet">
-/// <item>between messages a read waits forever, until <c>stopReading</c> (shutdown) ends it;</item>
+/// <item>between messages nothing is buffered: a zero-byte read waits for the next bytes (forever
+///   for a client that presented a valid token, FdsApi:UnauthenticatedIdleTimeout for one that has
+///   not, until <c>stopReading</c> at shutdown), and only then is the read buffer rented;</item>
 /// <item>once a message has begun, the rest must arrive within FdsApi:FrameTimeout (<see cref="MessageDeadline"/>);</item>
-/// <item>framed, each frame length is checked against FdsApi:MaxFrameBytes before it is handed on,
-///   so TFramedTransport never sizes a buffer from a length above the limit;</item>
-/// <item>writes are buffered until flush and then sent without a cancellation token: a reply, once
-///   the call is done, always goes out (closing the socket is what ends a write that is stuck).</item>
+/// <item>framed, each frame length is checked against FdsApi:MaxFrameBytes, and a frame larger than
+///   the read buffer reserves its size from FdsApi:MaxBufferedBytes, before its body is read. The
+///   framing is done here, not by TFramedTransport, whose read buffer grows to the largest frame and
+///   stays with its connection; the protocol reads the body straight from this stream;</item>
+/// <item>writes are buffered until flush (framed: behind a length header) and then sent without a
+///   cancellation token: a reply, once the call is done, always goes out (closing the socket is
+///   what ends a write that is stuck). A large write buffer is not kept after its reply.</item>
 /// </list>
 /// The bytes read to tell the wire format (<see cref="Buffered"/>) stay in the buffer for Thrift.
 /// </summary>
@@ -20,25 +26,49 @@ internal sealed class ClientStream : AsyncOnlyStream
 {
     private const int FrameHeaderBytes = 4;
 
+    /// <summary>The read buffer, rented while a message is being received. Messages within it need no budget.</summary>
+    public const int ReadBufferBytes = 8192;
+
+    /// <summary>A reply buffer grown beyond this is dropped after its reply rather than kept for the next.</summary>
+    private const int KeptWriteBufferBytes = 16 * 1024;
+
     private readonly Stream _socket;
     private readonly int _maxFrameBytes;
     private readonly CancellationToken _stopReading;
     private readonly MessageDeadline _deadline;
-    private readonly byte[] _read = new byte[8192];
-    private readonly ArrayBufferWriter<byte> _write = new(512);
+    private readonly ClientBufferBudget _budget;
+    private readonly TimeSpan _unauthenticatedIdleTimeout;
+    private readonly TimeProvider _time;
+    private readonly bool _waitWithoutBuffer;
+    private ArrayBufferWriter<byte> _write = new(512);
+    private byte[]? _read;
     private int _readStart;
     private int _readEnd;
     private bool _framed;
     private long _frameLeft;
     private long _frameBytes;
+    private long _reserved;
 
-    public ClientStream(Stream socket, TimeSpan frameTimeout, int maxFrameBytes, CancellationToken stopReading)
+    public ClientStream(Stream socket, FdsApiOptions options, ClientBufferBudget budget, TimeProvider time, CancellationToken stopReading, bool waitWithoutBuffer = true)
     {
+        _waitWithoutBuffer = waitWithoutBuffer;
         _socket = socket;
-        _maxFrameBytes = maxFrameBytes;
+        _maxFrameBytes = options.MaxFrameBytes;
+        _unauthenticatedIdleTimeout = options.UnauthenticatedIdleTimeout;
+        _budget = budget;
+        _time = time;
         _stopReading = stopReading;
-        _deadline = new MessageDeadline(frameTimeout);
+        _deadline = new MessageDeadline(options.FrameTimeout);
     }
+
+    /// <summary>Set once the client made a call with a token the check point accepted: it may then idle without limit.</summary>
+    public bool PresentedValidToken { get; set; }
+
+    /// <summary>Whether idle waits hold no buffer (not inside TLS).</summary>
+    public bool WaitsWithoutBuffer => _waitWithoutBuffer;
+
+    /// <summary>Whether the read buffer is held now (between messages it is not).</summary>
+    public bool HoldsReadBuffer => _read is not null;
 
     /// <summary>Bytes received and not yet read by Thrift.</summary>
     public ReadOnlySpan<byte> Buffered => _read.AsSpan(_readStart, _readEnd - _readStart);
@@ -48,25 +78,29 @@ internal sealed class ClientStream : AsyncOnlyStream
     {
         var taken = Buffered.ToArray();
         _readStart = _readEnd = 0;
+        ReturnReadBuffer();
         return taken;
     }
 
-    /// <summary>From now on, reads go frame by frame and each frame length is checked.</summary>
+    /// <summary>From now on, reads go frame by frame (the protocol sees only frame bodies) and replies get a length header.</summary>
     public void ServeFramed() => _framed = true;
 
     /// <summary>
-    /// True when the frame begun last has been read whole and is at most <paramref name="maxBytes"/>
-    /// long (header included): the transport above holds the entire message, so parsing it reads
-    /// nothing more from the socket and costs no more than that many bytes.
+    /// True when the frame begun last is at most <paramref name="maxBytes"/> long (header included)
+    /// and the rest of it is buffered here: parsing its message reads nothing more from the socket
+    /// and costs no more than that many bytes.
     /// </summary>
-    public bool HoldsWholeFrameOfAtMost(int maxBytes) => _framed && _frameLeft == 0 && _frameBytes > 0 && _frameBytes <= maxBytes;
+    public bool HoldsWholeFrameOfAtMost(int maxBytes) =>
+        _framed && _frameBytes > 0 && _frameBytes <= maxBytes && _readEnd - _readStart >= _frameLeft;
 
     /// <summary>
-    /// Thrift has read a whole message. Bytes already buffered beyond it are the start of the
-    /// next one, whose clock starts now; otherwise the client is idle, without a deadline.
+    /// Thrift has read a whole message and its reply is written: the message's budget goes back.
+    /// Bytes already buffered beyond it are the start of the next one, whose clock starts now;
+    /// otherwise the client is idle, without a deadline and without a buffer.
     /// </summary>
     public void EndOfMessage()
     {
+        ReleaseBudget();
         if (_readEnd > _readStart)
         {
             _deadline.Start(_readEnd - _readStart);
@@ -74,24 +108,54 @@ internal sealed class ClientStream : AsyncOnlyStream
         else
         {
             _deadline.Stop();
+            ReturnReadBuffer();
+        }
+    }
+
+    /// <summary>
+    /// The protocol is about to read a field of <paramref name="bytes"/> (a string, a binary, a
+    /// container's elements) and size a buffer for it. Framed, the frame reserved its budget and
+    /// the field must fit in it; unframed, the message's length is not known ahead, so a large
+    /// field reserves its size now, without waiting (this is a synchronous call).
+    /// </summary>
+    public void AdmitField(long bytes)
+    {
+        if (_framed)
+        {
+            // +1: Thrift's transport may hold one peeked byte of the frame.
+            if (bytes > _frameLeft + 1)
+            {
+                throw new InvalidDataException($"a field of {bytes} bytes announced, more than the {_frameLeft} left in its frame");
+            }
+
+            return;
+        }
+
+        if (bytes > ReadBufferBytes)
+        {
+            if (!_budget.TryReserve(bytes))
+            {
+                throw new BufferBudgetExhaustedException(bytes, _budget.Capacity);
+            }
+
+            _reserved += bytes;
         }
     }
 
     /// <summary>Receives more bytes into <see cref="Buffered"/>; false when the client has closed its side.</summary>
     /// <exception cref="OperationCanceledException">idle, and shutdown stopped reading.</exception>
     /// <exception cref="HalfSentMessageException">a message was begun and not finished in time.</exception>
+    /// <exception cref="UnauthenticatedIdleException">idle too long without having presented a valid token.</exception>
     public async ValueTask<bool> FillAsync()
     {
-        MakeRoom();
-        var free = _read.AsMemory(_readEnd);
         int read;
         if (_deadline.IsRunning)
         {
-            read = await _deadline.ReadAsync(_socket, free);
+            read = await _deadline.ReadAsync(_socket, FreeSpace());
         }
         else
         {
-            read = await _socket.ReadAsync(free, _stopReading);
+            read = _readEnd == _readStart ? await ReadWhenIdleAsync() : await _socket.ReadAsync(FreeSpace(), _stopReading);
             if (read > 0)
             {
                 _deadline.Start(read);
@@ -100,6 +164,42 @@ internal sealed class ClientStream : AsyncOnlyStream
 
         _readEnd += read;
         return read > 0;
+    }
+
+    /// <summary>
+    /// An idle wait holds no buffer where the stream allows: a zero-byte read completes once bytes
+    /// (or the end) are there. Not inside TLS: SslStream buffers for itself, and a cancelled
+    /// zero-byte read there left the socket to be closed with a reset at shutdown.
+    /// A client that never presented a valid token may wait only so long.
+    /// </summary>
+    private async ValueTask<int> ReadWhenIdleAsync()
+    {
+        ReturnReadBuffer();
+        if (PresentedValidToken || _unauthenticatedIdleTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return await WaitAndReadAsync(_stopReading);
+        }
+
+        using var idle = new CancellationTokenSource(_unauthenticatedIdleTimeout, _time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, _stopReading);
+        try
+        {
+            return await WaitAndReadAsync(either.Token);
+        }
+        catch (OperationCanceledException ex) when (idle.IsCancellationRequested && !_stopReading.IsCancellationRequested)
+        {
+            throw new UnauthenticatedIdleException(_unauthenticatedIdleTimeout, ex);
+        }
+    }
+
+    private async ValueTask<int> WaitAndReadAsync(CancellationToken cancellationToken)
+    {
+        if (_waitWithoutBuffer)
+        {
+            _ = await _socket.ReadAsync(Memory<byte>.Empty, cancellationToken); // zero bytes: only waits
+        }
+
+        return await _socket.ReadAsync(FreeSpace(), cancellationToken);
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -115,9 +215,12 @@ internal sealed class ClientStream : AsyncOnlyStream
 
     private async ValueTask<int> ReadMoreAsync(Memory<byte> buffer)
     {
-        if (_framed && _frameLeft == 0)
+        while (_framed && _frameLeft == 0)
         {
-            await BeginFrameAsync();
+            if (!await BeginFrameAsync())
+            {
+                return 0;
+            }
         }
 
         if (_readEnd == _readStart && !await FillAsync())
@@ -128,14 +231,14 @@ internal sealed class ClientStream : AsyncOnlyStream
         return CopyOut(buffer.Span);
     }
 
-    private async ValueTask BeginFrameAsync()
+    /// <summary>Reads and checks a frame header and reserves budget for its body; false at the client's end.</summary>
+    private async ValueTask<bool> BeginFrameAsync()
     {
         while (_readEnd - _readStart < FrameHeaderBytes)
         {
             if (!await FillAsync())
             {
-                _frameLeft = _readEnd - _readStart; // a truncated header: hand on what there is, then end
-                return;
+                return false; // a truncated header: the message ends here
             }
         }
 
@@ -146,7 +249,33 @@ internal sealed class ClientStream : AsyncOnlyStream
             throw new FrameTooLargeException(length, _maxFrameBytes);
         }
 
-        _frameLeft = _frameBytes = FrameHeaderBytes + length;
+        _readStart += FrameHeaderBytes;
+        _frameLeft = length;
+        _frameBytes = FrameHeaderBytes + length;
+        if (length > ReadBufferBytes)
+        {
+            await ReserveAsync(length);
+        }
+
+        return true;
+    }
+
+    /// <summary>Waits up to FdsApi:FrameTimeout for budget; the frame's own clock starts again after.</summary>
+    private async ValueTask ReserveAsync(long bytes)
+    {
+        if (!await _budget.ReserveAsync(bytes, _deadline.Timeout, _stopReading))
+        {
+            throw new BufferBudgetExhaustedException(bytes, _budget.Capacity);
+        }
+
+        _reserved += bytes;
+        _deadline.Start(_readEnd - _readStart);
+    }
+
+    private void ReleaseBudget()
+    {
+        _budget.Release(_reserved);
+        _reserved = 0;
     }
 
     private int CopyOut(Span<byte> destination)
@@ -163,31 +292,55 @@ internal sealed class ClientStream : AsyncOnlyStream
         return count;
     }
 
-    private void MakeRoom()
+    private Memory<byte> FreeSpace()
     {
+        _read ??= ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
         if (_readStart == _readEnd)
         {
             _readStart = _readEnd = 0;
         }
         else if (_readEnd == _read.Length)
         {
-            // Only reached with a few header bytes buffered: the move is tiny.
+            // Only reached with part of a header or field buffered: the move is small.
             Buffer.BlockCopy(_read, _readStart, _read, 0, _readEnd - _readStart);
             _readEnd -= _readStart;
             _readStart = 0;
+        }
+
+        return _read.AsMemory(_readEnd);
+    }
+
+    private void ReturnReadBuffer()
+    {
+        if (_read is { } read && _readStart == _readEnd)
+        {
+            _read = null;
+            _readStart = _readEnd = 0;
+            ArrayPool<byte>.Shared.Return(read);
         }
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        _write.Write(buffer.Span);
+        Append(buffer.Span);
         return ValueTask.CompletedTask;
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
-        _write.Write(buffer.AsSpan(offset, count));
+        Append(buffer.AsSpan(offset, count));
         return Task.CompletedTask;
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        if (_framed && _write.WrittenCount == 0)
+        {
+            _write.GetSpan(FrameHeaderBytes);
+            _write.Advance(FrameHeaderBytes); // the length goes here at flush
+        }
+
+        _write.Write(bytes);
     }
 
     public override async Task FlushAsync(CancellationToken cancellationToken)
@@ -197,8 +350,21 @@ internal sealed class ClientStream : AsyncOnlyStream
             return;
         }
 
+        if (_framed)
+        {
+            var header = MemoryMarshal.AsMemory(_write.WrittenMemory).Span;
+            BinaryPrimitives.WriteInt32BigEndian(header, _write.WrittenCount - FrameHeaderBytes);
+        }
+
         await _socket.WriteAsync(_write.WrittenMemory, CancellationToken.None);
-        _write.ResetWrittenCount();
+        if (_write.Capacity > KeptWriteBufferBytes)
+        {
+            _write = new ArrayBufferWriter<byte>(512);
+        }
+        else
+        {
+            _write.ResetWrittenCount();
+        }
     }
 
     protected override void Dispose(bool disposing)
@@ -207,6 +373,9 @@ internal sealed class ClientStream : AsyncOnlyStream
         {
             _socket.Dispose();
             _deadline.Dispose();
+            ReleaseBudget();
+            _readStart = _readEnd;
+            ReturnReadBuffer();
         }
 
         base.Dispose(disposing);

@@ -18,7 +18,9 @@ namespace SessionManager.FdsApi.Server;
 /// One Thrift client: tell what it speaks from its first bytes (a TLS ClientHello is answered
 /// with a handshake, and the same is told again inside TLS), build the matching transport and protocol, then process its calls one after another until it leaves or shutdown stops
 /// reading. Two shutdown tokens: <c>stopReading</c> ends the wait for a next request;
-/// <c>abandonCalls</c> ends a handler's wait (it then answers "shutting down").
+/// <c>abandonCalls</c> ends a handler's wait (it then answers "shutting down"). A client that
+/// leaves while its call runs ends that wait too. Large messages reserve their size from the
+/// daemon's <see cref="ClientBufferBudget"/>.
 /// </summary>
 internal sealed class FdsApiConnection(
     Socket socket,
@@ -26,6 +28,8 @@ internal sealed class FdsApiConnection(
     FdsApiDependencies deps,
     FdsApiLogLimits limits,
     FdsApiTls tls,
+    ClientBufferBudget budget,
+    TimeProvider time,
     ILogger logger,
     CancellationToken stopReading,
     CancellationToken abandonCalls)
@@ -64,7 +68,7 @@ internal sealed class FdsApiConnection(
                 {
                     logger.TlsClient(_client, ssl.SslProtocol.ToString(), ssl.NegotiatedCipherSuite.ToString());
                 }
-                stream = NewClientStream(ssl);
+                stream = new ClientStream(ssl, options, budget, time, stopReading, waitWithoutBuffer: false);
                 encrypted = true;
                 format = await SniffAsync(stream); // inside TLS, the same choice of transport and protocol
             }
@@ -121,6 +125,20 @@ internal sealed class FdsApiConnection(
                 logger.HalfSentMessage(_client, ex.ReceivedBytes, ex.Timeout.TotalMilliseconds);
             }
         }
+        catch (BufferBudgetExhaustedException ex)
+        {
+            if (limits.BufferBudgetExhausted.ShouldLog())
+            {
+                logger.BufferBudgetExhausted(_client, ex.MessageBytes, ex.MaxBufferedBytes);
+            }
+        }
+        catch (UnauthenticatedIdleException ex)
+        {
+            if (limits.UnauthenticatedIdle.ShouldLog())
+            {
+                logger.UnauthenticatedIdle(_client, ex.Timeout.TotalMilliseconds);
+            }
+        }
         catch (OperationCanceledException) when (stopReading.IsCancellationRequested)
         {
             logger.ClosedAtShutdown(_client);
@@ -144,7 +162,7 @@ internal sealed class FdsApiConnection(
         }
     }
 
-    private ClientStream NewClientStream(Stream client) => new(client, options.FrameTimeout, options.MaxFrameBytes, stopReading);
+    private ClientStream NewClientStream(Stream client) => new(client, options, budget, time, stopReading);
 
     /// <summary>Why a client that spoke first is not served, or null when it is.</summary>
     private string? RefusalOf(ClientWireFormat format, bool encrypted) => format switch
@@ -160,18 +178,25 @@ internal sealed class FdsApiConnection(
     {
         // Thrift's own message-size budget must not refuse what the frame check let through.
         var config = new TConfiguration { MaxFrameSize = options.MaxFrameBytes, MaxMessageSize = options.MaxFrameBytes + FrameHeaderBytes };
-        TTransport transport = new TStreamTransport(stream, stream, config);
         if (format.IsFramed())
         {
-            stream.ServeFramed();
-            transport = new TFramedTransport(transport);
+            stream.ServeFramed(); // ClientStream frames: TFramedTransport would keep a buffer of the largest frame
         }
 
         // No TBufferedTransport: ClientStream buffers, and a buffer above it would read the next
         // message ahead, where the stream could not tell that it has begun.
+        TTransport transport = new ClientTransport(stream, config);
         TProtocol protocol = format.IsCompact() ? new TCompactProtocol(transport) : new TBinaryProtocol(transport);
         var failures = new CallFailureSlot();
-        var handler = new AbandonableCalls(new FdsApiHandler(deps, failures, (_client as System.Net.IPEndPoint)?.Address.ToString() ?? ""), abandonCalls);
+
+        // One token per connection for its calls: ended by shutdown's abandon or by the client leaving.
+        using var departed = new CancellationTokenSource();
+        using var calls = CancellationTokenSource.CreateLinkedTokenSource(abandonCalls, departed.Token);
+        var connectionDeps = new FdsApiDependencies(deps.Rds, deps.Routing, new TokenWitnessGate(deps.Gate, stream), deps.InFlight,
+            deps.LogLimits, deps.Logger, deps.Directory, deps.Tokens);
+        var methods = new FdsApiHandler(connectionDeps, failures, (_client as System.Net.IPEndPoint)?.Address.ToString() ?? "", departed.Token);
+        await using var watch = new ClientDepartureWatch(socket, departed);
+        var handler = new AbandonableCalls(methods, calls.Token, stream.WaitsWithoutBuffer ? watch : null);
         var processor = new fdsapi.AsyncProcessor(handler, NullLogger<fdsapi.AsyncProcessor>.Instance);
         var output = new CauseRevealingProtocol(protocol, failures);
 

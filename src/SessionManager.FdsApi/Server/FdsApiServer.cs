@@ -26,6 +26,7 @@ public sealed class FdsApiServer : BackgroundService
     private readonly FdsApiDependencies _deps;
     private readonly FdsApiLogLimits _limits;
     private readonly ILogger<FdsApiServer> _logger;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<FdsApiConnection, Task> _clients = new();
     private readonly CancellationTokenSource _stopReading = new();
     private readonly CancellationTokenSource _abandonCalls = new();
@@ -33,13 +34,18 @@ public sealed class FdsApiServer : BackgroundService
     private Socket? _listener;
     private FdsApiTls? _tls;
 
-    public FdsApiServer(IOptions<FdsApiOptions> options, FdsApiDependencies deps, FdsApiLogLimits limits, ILogger<FdsApiServer> logger)
+    public FdsApiServer(IOptions<FdsApiOptions> options, FdsApiDependencies deps, FdsApiLogLimits limits, ILogger<FdsApiServer> logger, TimeProvider time)
     {
         _options = options.Value;
         _deps = deps;
         _limits = limits;
         _logger = logger;
+        _time = time;
+        BufferBudget = new ClientBufferBudget(_options.MaxBufferedBytes, time);
     }
+
+    /// <summary>FdsApi:MaxBufferedBytes, shared by every client's large messages.</summary>
+    public ClientBufferBudget BufferBudget { get; }
 
     /// <summary>Where the listener is bound (the real port when configured with 0).</summary>
     public IPEndPoint? BoundEndpoint => _listener?.LocalEndPoint as IPEndPoint;
@@ -118,7 +124,7 @@ public sealed class FdsApiServer : BackgroundService
         }
 
         socket.NoDelay = true;
-        var client = new FdsApiConnection(socket, _options, _deps, _limits, _tls!, _logger, _stopReading.Token, _abandonCalls.Token);
+        var client = new FdsApiConnection(socket, _options, _deps, _limits, _tls!, BufferBudget, _time, _logger, _stopReading.Token, _abandonCalls.Token);
         _clients[client] = Task.Run(() => RunClientAsync(client), CancellationToken.None);
     }
 
@@ -156,8 +162,8 @@ public sealed class FdsApiServer : BackgroundService
                 _logger.DrainTimedOut(inFlight.Count);
                 await _abandonCalls.CancelAsync();
 
-                // Bridged calls do not register on that token (it would cost every call): the
-                // ICP calls they wait for are failed here, and their handlers answer "shutting down".
+                // Bridged calls wait on that token too; the ICP calls are failed here as well for
+                // the answers nobody waits on (a sendMessage without wait logs its answer later).
                 _deps.Rds.AbandonPendingCalls("session manager is shutting down");
                 await inFlight.WaitForNoneAsync(AbandonedAnswersTimeout);
             }

@@ -74,6 +74,9 @@ internal static class OptionsValidators
 
     private sealed class FdsApiOptionsValidator : IValidateOptions<FdsApiOptions>
     {
+        /// <summary>64 GiB: beyond any host this runs on; a larger figure is a typo.</summary>
+        private const long MaxBufferedBytesCeiling = 64L * 1024 * 1024 * 1024;
+
         public ValidateOptionsResult Validate(string? name, FdsApiOptions o)
         {
             var errors = new List<string>();
@@ -120,6 +123,17 @@ internal static class OptionsValidators
             if (o.TlsHandshakeTimeout <= TimeSpan.Zero || o.TlsHandshakeTimeout > TimeSpan.FromMinutes(1))
             {
                 errors.Add($"FdsApi:TlsHandshakeTimeout: must be more than 0 and at most 00:01:00 (got {o.TlsHandshakeTimeout})");
+            }
+
+            // Smaller than one largest message, a frame MaxFrameBytes allows could never be received.
+            if (o.MaxBufferedBytes < o.MaxFrameBytes || o.MaxBufferedBytes > MaxBufferedBytesCeiling)
+            {
+                errors.Add($"FdsApi:MaxBufferedBytes: must be at least FdsApi:MaxFrameBytes ({o.MaxFrameBytes}) and at most {MaxBufferedBytesCeiling} (got {o.MaxBufferedBytes})");
+            }
+
+            if (o.UnauthenticatedIdleTimeout != Timeout.InfiniteTimeSpan && (o.UnauthenticatedIdleTimeout <= TimeSpan.Zero || o.UnauthenticatedIdleTimeout > TimeSpan.FromDays(1)))
+            {
+                errors.Add($"FdsApi:UnauthenticatedIdleTimeout: must be more than 0 and at most 1.00:00:00, or -00:00:00.001 for never (got {o.UnauthenticatedIdleTimeout})");
             }
 
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -33,6 +33,8 @@ public sealed class Daemon : IAsyncDisposable
 
     public LogCapture Logs { get; }
 
+    public IServiceProvider Services => _host.Services;
+
     public RdsClient Rds => _host.Services.GetRequiredService<RdsClient>();
 
     public SessionManager.Sessions.Registry.SessionRegistry Sessions => _host.Services.GetRequiredService<SessionManager.Sessions.Registry.SessionRegistry>();
