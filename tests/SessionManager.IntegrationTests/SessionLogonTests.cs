@@ -238,7 +238,8 @@ public sealed class SessionLogonTests
 
         await Wait.UntilAsync(() => rig.Daemon.Sessions.Find(2) is null, "the session ends", Patience);
         await Wait.UntilAsync(() => !SessionRig.ProcessExists(pid), "its backend is gone", Patience);
-        Assert.False(File.Exists(Path.Combine(rig.Daemon.DataDirectory, "ogon.session.2")));
+        // Removed once the launcher has reported the exit, which may come a moment after the pid is gone.
+        await Wait.UntilAsync(() => !File.Exists(Path.Combine(rig.Daemon.DataDirectory, "ogon.session.2")), "its token file is removed", Patience);
     }
 
     [RootFact]
