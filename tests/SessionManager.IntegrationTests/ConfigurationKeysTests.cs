@@ -36,6 +36,7 @@ public sealed partial class ConfigurationKeysTests
             ("Sessions", PolicyBook.Read(configuration, out _).Global),
             (LauncherOptions.SectionName, new LauncherOptions()),
             (AuthOptions.SectionName, new AuthOptions()),
+            (AuthOptions.SectionName, new SessionManager.Sessions.Security.AuthThrottleOptions()),
             (TlsOptions.SectionName, new TlsOptions()),
             (PipesOptions.SectionName, new PipesOptions()),
         })

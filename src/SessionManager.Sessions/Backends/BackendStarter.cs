@@ -85,8 +85,8 @@ public sealed partial class BackendStarter(BackendCatalog backends, IOptions<Pip
     }
 
     /// <summary>Waits for the endpoint (bounded by the backend's StartTimeout and the caller's token).</summary>
-    internal Task WaitForEndpointAsync(SessionRecord session, BackendOptions backend, uint backendUid, IBackendProcess process, CancellationToken cancellationToken) =>
-        EndpointProbe.WaitAsync(Pipes.PathOf(session.PipeName), backendUid, process.Exited, backend.StartTimeout, time, cancellationToken);
+    internal Task WaitForEndpointAsync(SessionRecord session, string backendName, BackendOptions backend, uint backendUid, IBackendProcess process, CancellationToken cancellationToken) =>
+        EndpointProbe.WaitAsync(Pipes.PathOf(session.PipeName), backendUid, process.Exited, backend.StartTimeout, $"Backends:{backendName}:StartTimeout", time, cancellationToken);
 
     public BackendOptions Find(string name) =>
         backends.Find(name) ?? throw new BackendStartException($"no backend named '{name}' (Backends:{name} is not configured)");

@@ -14,8 +14,9 @@ public static class EndpointProbe
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
 
+    /// <param name="timeoutName">the setting <paramref name="timeout"/> comes from, named when it runs out.</param>
     /// <exception cref="BackendStartException">not ready within <paramref name="timeout"/>, the backend exited, or a stranger listens there.</exception>
-    public static async Task WaitAsync(string path, uint expectedUid, Task<int> exited, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task WaitAsync(string path, uint expectedUid, Task<int> exited, TimeSpan timeout, string timeoutName, TimeProvider time, CancellationToken cancellationToken)
     {
         long started = time.GetTimestamp();
         while (true)
@@ -37,7 +38,8 @@ public static class EndpointProbe
 
             if (time.GetElapsedTime(started) >= timeout)
             {
-                throw new BackendStartException($"the backend did not create its endpoint {path} within {timeout.TotalSeconds:0.###} s");
+                throw new BackendStartException(
+                    $"the backend did not create its endpoint {path} within {timeoutName} ({timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s)");
             }
 
             await Task.Delay(PollInterval, time, cancellationToken);

@@ -26,8 +26,24 @@ public sealed partial class SessionService
     /// PAM, the user's session by the same policy as LogonUser, SwitchTo for the greeter's
     /// connection, and only once that succeeded the answer AUTH_SUCCESSFUL; the greeter then ends.
     /// </summary>
-    /// <exception cref="LogonFailedException">a failure after authentication (backend, SwitchTo): answered FAILED.</exception>
+    /// <exception cref="LogonFailedException">a failure after authentication (backend, SwitchTo, Sessions:LogonBudget): answered FAILED.</exception>
     public async Task<AuthenticateUserResponse.Types.AUTH_STATUS> GreeterLogonAsync(int sessionId, string user, string password, PeerCredentials rds)
+    {
+        using var budget = new LogonBudget(_options.LogonBudget, _time);
+        var greeter = _registry.Find(sessionId);
+        try
+        {
+            return await GreeterLogonWithinBudgetAsync(sessionId, user, password, rds, budget);
+        }
+        catch (OperationCanceledException) when (budget.RanOut)
+        {
+            // A backend that did not come up is ending in the background (StartSessionAsync).
+            LogonOutcome(_logger, "failed", user, greeter?.Client.Address ?? "", greeter?.ConnectionId ?? 0, $"greeter of session {sessionId}: {budget.Reason}");
+            throw new LogonFailedException(budget.Reason);
+        }
+    }
+
+    private async Task<AuthenticateUserResponse.Types.AUTH_STATUS> GreeterLogonWithinBudgetAsync(int sessionId, string user, string password, PeerCredentials rds, LogonBudget budget)
     {
         var greeter = _registry.Get(sessionId);
         if (greeter is null || !greeter.Record.IsGreeter || greeter.Record.State != SessionState.Connected || greeter.Record.ConnectionId is not { } connectionId)
@@ -40,7 +56,6 @@ public sealed partial class SessionService
             throw new LogonFailedException("the greeter did not send SBP VersionInfo first");
         }
 
-        using var budget = new CancellationTokenSource(_options.LogonBudget, _time);
         var client = greeter.Record.Client;
         if (!_throttle.MayTry(user, client.Address, "AuthenticateUser", out _))
         {
@@ -48,6 +63,7 @@ public sealed partial class SessionService
         }
 
         ILogonAttempt attempt;
+        budget.Step($"authenticating {user} with PAM");
         try
         {
             attempt = await _launcher.AuthenticateAsync(user, password, client.Address, budget.Token);
@@ -71,10 +87,11 @@ public sealed partial class SessionService
             {
                 if (reused && s.Record.ConnectionId is { } old)
                 {
+                    budget.Step($"closing the connection of {s.Record.User}'s session {s.Id} (taken over)");
                     await LogoffConnectionAsync(old);
                     _registry.Detach(s, "taken over by a logon in the greeter");
                 }
-            }, budget.Token);
+            }, budget);
             if (!await SwitchToAsync(connectionId, target.Record))
             {
                 _registry.Detach(target, "SwitchTo failed");
@@ -83,7 +100,8 @@ public sealed partial class SessionService
             }
 
             _registry.Attach(target, connectionId, generation);
-            await EndAsync(sessionId, $"its user logged on to session {target.Id}", logoffConnection: false);
+            // Not awaited: AUTH_SUCCESSFUL need not wait until the greeter's backend has stopped.
+            _ = EndAsync(sessionId, $"its user logged on to session {target.Id}", logoffConnection: false);
             LogonOutcome(_logger, "granted", attempt.Account.UserName, client.Address, connectionId, $"session {target.Id} after the greeter of session {sessionId}");
             return AuthenticateUserResponse.Types.AUTH_STATUS.AuthSuccessful;
         }

@@ -56,37 +56,84 @@ public sealed partial class SessionService
     /// the RDS needs, all within <see cref="SessionsOptions.LogonBudget"/>. Bad or missing
     /// credentials give the greeter when one is configured.
     /// </summary>
+    /// <remarks>
+    /// The answer leaves when the budget runs out, whatever the logon is waiting for: what it
+    /// still does (a backend that ignores SIGTERM stopped, a step that does not heed the budget)
+    /// goes on in the background, and the connection counts as logging on until it is done.
+    /// </remarks>
     /// <exception cref="LogonFailedException">no session can be given; the message is for the RDS's log.</exception>
     public async Task<LogonGrant> LogonAsync(LogonRequest request)
     {
-        using var budget = new CancellationTokenSource(_options.LogonBudget, _time);
+        var budget = new LogonBudget(_options.LogonBudget, _time);
         var geometry = new Properties.ConnectionGeometry(request.Client.Width, request.Client.Height, request.Client.ColorDepth, request.Client.Width, request.Client.Height);
         var logon = _registry.BeginLogon(request.ConnectionId, request.LinkGeneration, request.Client, geometry);
         LogonStarted(_logger, request.User, request.ConnectionId);
+        var work = LogonWithinBudgetAsync(request, budget);
+        bool answeredByWork = false;
         try
         {
-            var grant = await LogonWithinBudgetAsync(request, budget.Token);
+            var grant = await work.WaitAsync(budget.Token);
+            answeredByWork = true;
             LogonOutcome(_logger, "granted", request.User, request.Client.Address, request.ConnectionId, $"session {grant.Session.Id} ({(grant.Session.IsGreeter ? "greeter" : grant.Session.Backend)})");
             return grant;
         }
-        catch (OperationCanceledException) when (budget.IsCancellationRequested)
+        catch (OperationCanceledException) when (budget.RanOut)
         {
-            string reason = $"logon not done within Sessions:LogonBudget ({_options.LogonBudget.TotalSeconds:0.###} s)";
+            string reason = budget.Reason;
             LogonOutcome(_logger, "failed", request.User, request.Client.Address, request.ConnectionId, reason);
             throw new LogonFailedException(reason);
         }
         catch (LogonFailedException ex)
         {
+            answeredByWork = true;
             LogonOutcome(_logger, "failed", request.User, request.Client.Address, request.ConnectionId, ex.Message);
+            throw;
+        }
+        catch (Exception) when (work.IsCompleted)
+        {
+            answeredByWork = true;
             throw;
         }
         finally
         {
-            SessionRegistry.EndLogon(logon);
+            InBackground(FinishLogonAsync(work, answeredByWork, budget, logon, request), $"the logon of {request.User} (connection {request.ConnectionId})");
         }
     }
 
-    private async Task<LogonGrant> LogonWithinBudgetAsync(LogonRequest request, CancellationToken budget)
+    /// <summary>
+    /// After the answer: waits for what the logon still does, then ends it. A session it attached
+    /// after the budget had answered FAILED is let go as if the client disconnected (the RDS has
+    /// closed it): a greeter ends, a user session is kept Disconnected for a reconnect.
+    /// </summary>
+    private async Task FinishLogonAsync(Task<LogonGrant> work, bool answeredByWork, LogonBudget budget, TaskCompletionSource logon, LogonRequest request)
+    {
+        LogonGrant? late = null;
+        try
+        {
+            late = await work;
+        }
+        catch (Exception) when (answeredByWork)
+        {
+            // The answer carried it.
+        }
+        catch (Exception ex) when (ex is LogonFailedException or OperationCanceledException)
+        {
+            // Already answered FAILED for the budget; a session it had begun is ending.
+        }
+        finally
+        {
+            SessionRegistry.EndLogon(logon);
+            budget.Dispose();
+        }
+
+        if (!answeredByWork && late is { } grant)
+        {
+            LateLogonLetGo(_logger, request.User, request.ConnectionId, grant.Session.Id);
+            await ConnectionClosedAsync(request.ConnectionId);
+        }
+    }
+
+    private async Task<LogonGrant> LogonWithinBudgetAsync(LogonRequest request, LogonBudget budget)
     {
         if (request.User.Length == 0 || request.Password.Length == 0)
         {
@@ -100,9 +147,10 @@ public sealed partial class SessionService
         }
 
         ILogonAttempt attempt;
+        budget.Step($"authenticating {request.User} with PAM");
         try
         {
-            attempt = await _launcher.AuthenticateAsync(request.User, request.Password, request.Client.Address, budget);
+            attempt = await _launcher.AuthenticateAsync(request.User, request.Password, request.Client.Address, budget.Token);
         }
         catch (AuthenticationFailedException ex)
         {
@@ -121,6 +169,7 @@ public sealed partial class SessionService
             {
                 if (reused)
                 {
+                    budget.Step($"closing the connection of {s.Record.User}'s session {s.Id} (taken over)");
                     return TakeOverAsync(s, request.ConnectionId, request.LinkGeneration);
                 }
 
@@ -137,15 +186,18 @@ public sealed partial class SessionService
     /// runs while the user's gate is held, so that a second logon of the same user racing this
     /// one sees the session attached, not half-made.
     /// </summary>
-    private async Task<Session> UserSessionAsync(ILogonAttempt attempt, PeerCredentials rds, ClientInfo client, Func<Session, bool, Task> commit, CancellationToken budget)
+    private async Task<Session> UserSessionAsync(ILogonAttempt attempt, PeerCredentials rds, ClientInfo client, Func<Session, bool, Task> commit, LogonBudget budget)
     {
         var account = attempt.Account;
         var policy = _policies.For(account.UserName, account.Groups);
-        using var gate = await _users.EnterAsync(account.UserName, budget);
+        budget.Step($"waiting for another logon of {account.UserName} to finish");
+        using var gate = await _users.EnterAsync(account.UserName, budget.Token);
+        budget.Step($"choosing {account.UserName}'s session");
 
         var choice = SessionChooser.Choose(policy, _registry.SessionsOf(account.UserName), client.HostName);
         foreach (var other in choice.EndFirst)
         {
+            budget.Step($"ending {account.UserName}'s session {other.Id} (single session)");
             await EndAsync(other.Id, "replaced by a new logon (single session)", logoffConnection: true);
         }
 
@@ -177,7 +229,7 @@ public sealed partial class SessionService
         _registry.Attach(session, connectionId, linkGeneration);
     }
 
-    private async Task<LogonGrant> GreeterAsync(LogonRequest request, string why, CancellationToken budget)
+    private async Task<LogonGrant> GreeterAsync(LogonRequest request, string why, LogonBudget budget)
     {
         var policy = _policies.Global;
         if (policy.Greeter.Length == 0)
@@ -195,7 +247,7 @@ public sealed partial class SessionService
 
     /// <summary>Creates the session, its token file and its backend, and waits for the endpoint; on any failure nothing is left.</summary>
     private async Task<Session> StartSessionAsync(string user, string? typedUser, bool isGreeter, SessionPolicy policy, string backendName, ClientInfo client, PeerCredentials rds,
-        Func<BackendLaunch, CancellationToken, Task<IBackendProcess>> start, uint? uid, uint? gid, CancellationToken budget, IReadOnlyList<string>? groups = null)
+        Func<BackendLaunch, CancellationToken, Task<IBackendProcess>> start, uint? uid, uint? gid, LogonBudget budget, IReadOnlyList<string>? groups = null)
     {
         BackendOptions backend;
         try
@@ -234,25 +286,31 @@ public sealed partial class SessionService
             _backends.RemoveStaleEndpoint(session.Record);
             var launch = _backends.LaunchFor(session.Record, backend, user, rds.Uid, rds.Pid, client);
             long startAt = System.Diagnostics.Stopwatch.GetTimestamp();
-            var process = await start(launch, budget);
+            budget.Step($"starting backend '{backendName}' for session {session.Id}");
+            var process = await start(launch, budget.Token);
             long startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             _registry.BackendStarted(session, process);
             _ = WatchBackendAsync(session.Id, process);
             uint backendUid = uid ?? ResolveUid(backend.User);
-            await _backends.WaitForEndpointAsync(session.Record, backend, backendUid, process, budget);
+            budget.Step($"waiting for backend '{backendName}' to create its endpoint {session.Record.PipeName} for session {session.Id} "
+                + $"(Backends:{backendName}:StartTimeout is {LogonBudget.Seconds(backend.StartTimeout)} s)");
+            await _backends.WaitForEndpointAsync(session.Record, backendName, backend, backendUid, process, budget.Token);
             BackendTimed(_logger, session.Id, System.Diagnostics.Stopwatch.GetElapsedTime(startAt, startedAt).TotalMilliseconds,
                 System.Diagnostics.Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds);
             return session;
         }
         catch (Exception ex) when (ex is BackendStartException or IOException or LauncherUnavailableException or OperationCanceledException)
         {
-            await EndAsync(session.Id, $"backend did not come up: {ex.Message}", logoffConnection: false);
+            string reason = ex is OperationCanceledException && budget.RanOut ? budget.Reason : $"backend '{backendName}' did not come up: {ex.Message}";
+            // Not awaited: the answer must not wait for the stop (a backend ignoring SIGTERM is
+            // killed only after its StopTimeout). The end goes on, owned by EndAsync.
+            _ = EndAsync(session.Id, reason, logoffConnection: false);
             if (ex is OperationCanceledException)
             {
                 throw;
             }
 
-            throw new LogonFailedException($"backend {backendName} did not come up: {ex.Message}");
+            throw new LogonFailedException(reason);
         }
     }
 
@@ -346,7 +404,13 @@ public sealed partial class SessionService
 
         lock (session)
         {
-            return session.Ending ??= EndOnceAsync(session, reason, logoffConnection);
+            if (session.Ending is null)
+            {
+                session.Ending = EndOnceAsync(session, reason, logoffConnection);
+                InBackground(session.Ending, $"ending session {sessionId}");
+            }
+
+            return session.Ending;
         }
     }
 
@@ -410,10 +474,11 @@ public sealed partial class SessionService
     /// <summary>RemoteControlEnded: the session's shadowing is over (Shadow → Active).</summary>
     public bool ShadowingEnded(int sessionId) => _registry.Get(sessionId) is { } session && _registry.SetShadowing(session, shadowing: false);
 
-    /// <summary>Ends every session (shutdown with Sessions:OnShutdown = logoff).</summary>
+    /// <summary>Ends every session (shutdown with Sessions:OnShutdown = logoff), and waits for the ends and logons still going on in the background.</summary>
     public async Task EndAllAsync(string reason)
     {
         await Task.WhenAll(_registry.Snapshot().Select(s => EndAsync(s.Id, reason, logoffConnection: true)));
+        await DrainBackgroundAsync();
     }
 
     [LoggerMessage(3500, LogLevel.Information, "Logon {Outcome} for {User} from {ClientAddress} (connection {ConnectionId}): {Detail}")]
@@ -428,6 +493,9 @@ public sealed partial class SessionService
 
     [LoggerMessage(3504, LogLevel.Debug, "Logon of {User} (connection {ConnectionId}) started")]
     private static partial void LogonStarted(ILogger logger, string user, uint connectionId);
+
+    [LoggerMessage(3506, LogLevel.Warning, "Logon of {User} (connection {ConnectionId}) attached session {SessionId} after its answer had left (Sessions:LogonBudget): let go as if the client disconnected")]
+    private static partial void LateLogonLetGo(ILogger logger, string user, uint connectionId, int sessionId);
 
     [LoggerMessage(3502, LogLevel.Warning, "Session {SessionId}: stopping its backend failed: {Reason}")]
     private static partial void BackendStopFailed(ILogger logger, int sessionId, string reason);

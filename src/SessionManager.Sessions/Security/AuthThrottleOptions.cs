@@ -7,4 +7,10 @@ public sealed class AuthThrottleOptions
     public int MaxFailures { get; set; } = 5;
 
     public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Most users and client addresses whose failures are counted at once (each failure counts for
+    /// one of each); at the cap, one with no count yet is refused until counts expire (AuthThrottle says why).
+    /// </summary>
+    public int MaxFailureEntries { get; set; } = 20_000;
 }

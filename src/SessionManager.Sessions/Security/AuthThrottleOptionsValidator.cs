@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace SessionManager.Sessions.Security;
 
-/// <summary>Start-up checks of Auth:MaxFailures and Auth:FailureWindow, one line each naming the key.</summary>
+/// <summary>Start-up checks of Auth:MaxFailures, Auth:FailureWindow and Auth:MaxFailureEntries, one line each naming the key.</summary>
 internal sealed class AuthThrottleOptionsValidator : IValidateOptions<AuthThrottleOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuthThrottleOptions o)
@@ -16,6 +16,11 @@ internal sealed class AuthThrottleOptionsValidator : IValidateOptions<AuthThrott
         if (o.FailureWindow <= TimeSpan.Zero || o.FailureWindow > TimeSpan.FromDays(1))
         {
             errors.Add($"Auth:FailureWindow: must be more than 0 and at most 1.00:00:00 (got {o.FailureWindow})");
+        }
+
+        if (o.MaxFailureEntries is < 100 or > 10_000_000)
+        {
+            errors.Add($"Auth:MaxFailureEntries: must be 100-10000000 (got {o.MaxFailureEntries})");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -68,6 +68,7 @@ public static class ConfigurationKeys
         new("Auth:MaxConcurrent", "16", "authentications running at once; more wait"),
         new("Auth:MaxFailures", "5", "failed authentications (RDP logons, the greeter's login, logonConnection) per user and per client address within the window; past them PAM is not asked until the window passes"),
         new("Auth:FailureWindow", "00:01:00", "the window of Auth:MaxFailures"),
+        new("Auth:MaxFailureEntries", "20000", "users and client addresses whose failures are counted at once (a count goes a window after its last failure); at the cap, one not yet counted is refused without PAM until counts expire, so a spray of names can neither grow the daemon nor wipe a targeted user's count"),
         new("Launcher:Path", "", "the per-session launcher; empty: sm-launcher beside the daemon"),
         new("Launcher:StateDirectory", "/run/sessionmanager", "root-only directory of the launchers' control sockets"),
         new("Launcher:StartTimeout", "00:00:10", "how long a launcher may take to be ready"),
