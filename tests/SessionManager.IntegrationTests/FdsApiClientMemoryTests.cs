@@ -33,6 +33,34 @@ public sealed class FdsApiClientMemoryTests
         Assert.Contains("client", line.Properties["Cause"].ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// ogon's clients speak TLS: one that leaves mid-call, with a close_notify or without, is
+    /// noticed the same way (the close is seen on the socket beneath TLS, close_notify unread).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_TLS_client_that_leaves_during_a_bridged_call_has_its_ICP_call_cancelled(bool closeNotify)
+    {
+        await using var daemon = await Daemon.StartAsync("Icp:RequestTimeout=00:10:00");
+        await using var rds = await daemon.ConnectRdsAsync(); // never answers
+        var (client, tls) = await FdsApiTestClient.ConnectTlsAsync(daemon.Port);
+        var call = client.virtualChannelOpen("HUGO", 7, "rdpdr", false, 0);
+        await rds.ReadRequestAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, daemon.Rds.Current!.PendingCallCount);
+
+        if (closeNotify)
+        {
+            await tls.ShutdownAsync();
+        }
+
+        client.Dispose();
+        await Assert.ThrowsAnyAsync<Exception>(() => call);
+        await Wait.UntilAsync(() => daemon.Rds.Current!.PendingCallCount == 0, "the departed TLS client's ICP call is cancelled", TimeSpan.FromSeconds(10));
+        var line = await daemon.Logs.WaitForAsync("CallFailed");
+        Assert.Contains("client", line.Properties["Cause"].ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_large_message_that_gets_no_budget_closes_its_connection_and_budget_comes_back_when_the_holder_leaves()
     {

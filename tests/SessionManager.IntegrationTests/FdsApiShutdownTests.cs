@@ -82,6 +82,32 @@ public sealed class FdsApiShutdownTests
         await stopping.WaitAsync(TimeSpan.FromSeconds(20));
     }
 
+    /// <summary>
+    /// A client idle after a call is closed with a FIN, not a reset: nothing of the departure
+    /// watch may still be pending on its socket when shutdown closes it (that makes the close abortive).
+    /// </summary>
+    [Fact]
+    public async Task At_shutdown_a_client_idle_after_a_call_is_closed_without_a_reset()
+    {
+        await using var daemon = await Daemon.StartAsync();
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(System.Net.IPAddress.Loopback, daemon.Port);
+        byte[] ping =
+        [
+            0x00, 0x00, 0x00, 0x18, // frame
+            0x80, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x04, (byte)'p', (byte)'i', (byte)'n', (byte)'g', 0x00, 0x00, 0x00, 0x00,
+            0x08, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, // input = 1, stop
+        ];
+        await socket.SendAsync(ping, SocketFlags.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Assert.True(await socket.ReceiveAsync(new byte[256], SocketFlags.None, timeout.Token) > 0);
+
+        await daemon.StopAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        var reset = await Record.ExceptionAsync(async () => Assert.Equal(0, await socket.ReceiveAsync(new byte[16], SocketFlags.None, timeout.Token)));
+        Assert.Null(reset);
+    }
+
     [Fact]
     public async Task A_client_half_way_through_a_message_does_not_hold_up_the_shutdown()
     {

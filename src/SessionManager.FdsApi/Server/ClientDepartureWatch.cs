@@ -1,68 +1,60 @@
 using System.Net.Sockets;
+using SessionManager.Icp.Connection;
 
 namespace SessionManager.FdsApi.Server;
 
 /// <summary>
-/// Notices a client that leaves while its call runs (the connection reads nothing then), so the
-/// work done for it is cancelled (issue 20, 5b). A one-byte peek receive on the socket completes
-/// when bytes or the end arrive and consumes nothing: 0 is the end (a reset throws), 1 is the
-/// next request, which never counts as leaving. One receive at a time: once a client's next
-/// request is there it is not watched again until its next call. A client that half-closes its
-/// sending side and waits for its answer counts as gone: Thrift clients do not do that.
+/// One connection's part in <see cref="ClientDepartures"/>: watched from the moment its call's
+/// request has been read whole until the call is done, so the connection's own reads are never
+/// raced (between calls, the idle read notices a close). The close is seen on the socket, beneath
+/// TLS, whatever is buffered above it. A client that half-closes its sending side and waits for
+/// its answer counts as gone: Thrift clients do not do that.
 /// </summary>
-internal sealed class ClientDepartureWatch(Socket socket, CancellationTokenSource departed) : IAsyncDisposable
+internal sealed class ClientDepartureWatch(Socket socket, CancellationTokenSource departed, ClientDepartures departures) : IDisposable
 {
-    /// <summary>Peeked bytes are never looked at: one shared target for every connection.</summary>
-    private static readonly byte[] PeekTarget = new byte[1];
+    private readonly Lock _gate = new();
+    private bool _disposed;
 
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _watching;
-
-    /// <summary>A call is about to run: watch the socket if no receive is watching it already.</summary>
+    /// <summary>A call is about to run.</summary>
     public void Watch()
     {
-        if (departed.IsCancellationRequested || _watching is { IsCompleted: false })
+        if (!departed.IsCancellationRequested)
         {
-            return;
-        }
-
-        _watching = WatchAsync();
-    }
-
-    private async Task WatchAsync()
-    {
-        bool gone;
-        try
-        {
-            gone = await socket.ReceiveAsync(PeekTarget, SocketFlags.Peek, _stop.Token) == 0;
-        }
-        catch (SocketException)
-        {
-            gone = true; // reset
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-        {
-            return; // the connection is ending anyway
-        }
-
-        if (gone)
-        {
-            await departed.CancelAsync();
+            departures.Add(this);
         }
     }
 
-    /// <summary>
-    /// Ends a pending receive before the socket is closed: a socket closed with an operation
-    /// pending is closed abortively (a reset), which a client leaving cleanly must not see.
-    /// </summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>The call is done (answered, or failed): no longer watched.</summary>
+    public void Unwatch() => departures.Remove(this);
+
+    /// <summary>On the sweep's timer: true once the client has gone and its call was cancelled.</summary>
+    public bool CheckGone()
     {
-        await _stop.CancelAsync();
-        if (_watching is { } watching)
+        if (!PeerHangup.HasHungUp(socket))
         {
-            await watching;
+            return false;
         }
 
-        _stop.Dispose();
+        // The gate keeps the cancel off a source the ended connection has disposed. The call's
+        // callbacks run on the pool, not on the sweep's timer (one that threw would end the process
+        // there); nothing waits for them.
+        lock (_gate)
+        {
+            if (!_disposed)
+            {
+                _ = departed.CancelAsync();
+            }
+        }
+
+        return true;
+    }
+
+    public void Dispose()
+    {
+        departures.Remove(this);
+        lock (_gate)
+        {
+            _disposed = true;
+        }
     }
 }

@@ -39,7 +39,6 @@ internal sealed class ClientStream : AsyncOnlyStream
     private readonly ClientBufferBudget _budget;
     private readonly TimeSpan _unauthenticatedIdleTimeout;
     private readonly TimeProvider _time;
-    private readonly bool _waitWithoutBuffer;
     private ArrayBufferWriter<byte> _write = new(512);
     private byte[]? _read;
     private int _readStart;
@@ -49,9 +48,8 @@ internal sealed class ClientStream : AsyncOnlyStream
     private long _frameBytes;
     private long _reserved;
 
-    public ClientStream(Stream socket, FdsApiOptions options, ClientBufferBudget budget, TimeProvider time, CancellationToken stopReading, bool waitWithoutBuffer = true)
+    public ClientStream(Stream socket, FdsApiOptions options, ClientBufferBudget budget, TimeProvider time, CancellationToken stopReading)
     {
-        _waitWithoutBuffer = waitWithoutBuffer;
         _socket = socket;
         _maxFrameBytes = options.MaxFrameBytes;
         _unauthenticatedIdleTimeout = options.UnauthenticatedIdleTimeout;
@@ -63,9 +61,6 @@ internal sealed class ClientStream : AsyncOnlyStream
 
     /// <summary>Set once the client made a call with a token the check point accepted: it may then idle without limit.</summary>
     public bool PresentedValidToken { get; set; }
-
-    /// <summary>Whether idle waits hold no buffer (not inside TLS).</summary>
-    public bool WaitsWithoutBuffer => _waitWithoutBuffer;
 
     /// <summary>Whether the read buffer is held now (between messages it is not).</summary>
     public bool HoldsReadBuffer => _read is not null;
@@ -167,9 +162,10 @@ internal sealed class ClientStream : AsyncOnlyStream
     }
 
     /// <summary>
-    /// An idle wait holds no buffer where the stream allows: a zero-byte read completes once bytes
-    /// (or the end) are there. Not inside TLS: SslStream buffers for itself, and a cancelled
-    /// zero-byte read there left the socket to be closed with a reset at shutdown.
+    /// An idle wait holds no buffer: a zero-byte read completes once bytes (or the end) are there.
+    /// Inside TLS too: SslStream passes a zero-byte read down to the socket when it has nothing
+    /// buffered, and rents its own buffer only once a record arrives. (The reset at shutdown once
+    /// blamed on this was a departure-watch receive left pending on the socket: see ClientDepartures.)
     /// A client that never presented a valid token may wait only so long.
     /// </summary>
     private async ValueTask<int> ReadWhenIdleAsync()
@@ -194,11 +190,7 @@ internal sealed class ClientStream : AsyncOnlyStream
 
     private async ValueTask<int> WaitAndReadAsync(CancellationToken cancellationToken)
     {
-        if (_waitWithoutBuffer)
-        {
-            _ = await _socket.ReadAsync(Memory<byte>.Empty, cancellationToken); // zero bytes: only waits
-        }
-
+        _ = await _socket.ReadAsync(Memory<byte>.Empty, cancellationToken); // zero bytes: only waits
         return await _socket.ReadAsync(FreeSpace(), cancellationToken);
     }
 

@@ -29,6 +29,7 @@ internal sealed class FdsApiConnection(
     FdsApiLogLimits limits,
     FdsApiTls tls,
     ClientBufferBudget budget,
+    ClientDepartures departures,
     TimeProvider time,
     ILogger logger,
     CancellationToken stopReading,
@@ -68,7 +69,7 @@ internal sealed class FdsApiConnection(
                 {
                     logger.TlsClient(_client, ssl.SslProtocol.ToString(), ssl.NegotiatedCipherSuite.ToString());
                 }
-                stream = new ClientStream(ssl, options, budget, time, stopReading, waitWithoutBuffer: false);
+                stream = NewClientStream(ssl);
                 encrypted = true;
                 format = await SniffAsync(stream); // inside TLS, the same choice of transport and protocol
             }
@@ -195,8 +196,8 @@ internal sealed class FdsApiConnection(
         var connectionDeps = new FdsApiDependencies(deps.Rds, deps.Routing, new TokenWitnessGate(deps.Gate, stream), deps.InFlight,
             deps.LogLimits, deps.Logger, deps.Directory, deps.Tokens);
         var methods = new FdsApiHandler(connectionDeps, failures, (_client as System.Net.IPEndPoint)?.Address.ToString() ?? "", departed.Token);
-        await using var watch = new ClientDepartureWatch(socket, departed);
-        var handler = new AbandonableCalls(methods, calls.Token, stream.WaitsWithoutBuffer ? watch : null);
+        using var watch = new ClientDepartureWatch(socket, departed, departures);
+        var handler = new AbandonableCalls(methods, calls.Token, watch);
         var processor = new fdsapi.AsyncProcessor(handler, NullLogger<fdsapi.AsyncProcessor>.Instance);
         var output = new CauseRevealingProtocol(protocol, failures);
 
@@ -219,8 +220,19 @@ internal sealed class FdsApiConnection(
             // Counted until the reply is written, so a shutdown waits for the answer to go out.
             using var inFlight = deps.InFlight.Enter();
             // Not cancellable (see AbandonableCalls): ClientStream bounds the reads, and the
-            // handler's own token ends its wait at shutdown.
-            if (!await processor.ProcessAsync(protocol, output, CancellationToken.None))
+            // handler's own token ends its wait at shutdown. Watched from its handler's start
+            // (AbandonableCalls) until its reply is written.
+            bool served;
+            try
+            {
+                served = await processor.ProcessAsync(protocol, output, CancellationToken.None);
+            }
+            finally
+            {
+                watch.Unwatch();
+            }
+
+            if (!served)
             {
                 break;
             }

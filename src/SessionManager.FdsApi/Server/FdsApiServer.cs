@@ -42,10 +42,14 @@ public sealed class FdsApiServer : BackgroundService
         _logger = logger;
         _time = time;
         BufferBudget = new ClientBufferBudget(_options.MaxBufferedBytes, time);
+        Departures = new ClientDepartures(time);
     }
 
     /// <summary>FdsApi:MaxBufferedBytes, shared by every client's large messages.</summary>
     public ClientBufferBudget BufferBudget { get; }
+
+    /// <summary>The clients whose call runs now, watched for leaving.</summary>
+    internal ClientDepartures Departures { get; }
 
     /// <summary>Where the listener is bound (the real port when configured with 0).</summary>
     public IPEndPoint? BoundEndpoint => _listener?.LocalEndPoint as IPEndPoint;
@@ -124,7 +128,7 @@ public sealed class FdsApiServer : BackgroundService
         }
 
         socket.NoDelay = true;
-        var client = new FdsApiConnection(socket, _options, _deps, _limits, _tls!, BufferBudget, _time, _logger, _stopReading.Token, _abandonCalls.Token);
+        var client = new FdsApiConnection(socket, _options, _deps, _limits, _tls!, BufferBudget, Departures, _time, _logger, _stopReading.Token, _abandonCalls.Token);
         _clients[client] = Task.Run(() => RunClientAsync(client), CancellationToken.None);
     }
 
@@ -183,6 +187,7 @@ public sealed class FdsApiServer : BackgroundService
     {
         _listener?.Dispose();
         _tls?.Dispose();
+        Departures.Dispose();
         _stopReading.Dispose();
         _abandonCalls.Dispose();
         base.Dispose();

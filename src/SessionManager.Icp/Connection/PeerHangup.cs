@@ -9,9 +9,10 @@ namespace SessionManager.Icp.Connection;
 /// still unread (e.g. the reader has stopped at Icp:MaxConcurrentRequests); counting those bytes
 /// (Available) then takes a closed peer for a live one. poll(2) with POLLRDHUP reports the close
 /// itself (the kernel sets it on a Unix socket whose peer is gone, unread data or not), and
-/// POLLHUP/POLLERR a connection that is over for other reasons.
+/// POLLHUP/POLLERR a connection that is over for other reasons. The same holds for TCP (a FIN
+/// received sets it), so the fdsapi server asks it of its clients' sockets too.
 /// </summary>
-internal static class PeerHangup
+public static class PeerHangup
 {
     public static unsafe bool HasHungUp(Socket socket)
     {
