@@ -40,7 +40,7 @@ public sealed partial class SessionService
             throw new LogonFailedException("the greeter did not send SBP VersionInfo first");
         }
 
-        using var budget = new CancellationTokenSource(_options.LogonBudget, _time);
+        using var budget = new CancellationTokenSource(Settings.LogonBudget, _time);
         var client = greeter.Record.Client;
         if (!_throttle.MayTry(user, client.Address, "AuthenticateUser", out _))
         {
@@ -113,7 +113,7 @@ public sealed partial class SessionService
                 MaxHeight = (uint)target.MaxHeight,
                 BackendCookie = target.BackendCookie,
                 OgonCookie = target.OgonCookie,
-            }, new IcpCallOptions { Timeout = _options.LogoffTimeout }, CancellationToken.None);
+            }, new IcpCallOptions { Timeout = Settings.LogoffTimeout }, CancellationToken.None);
             return answer.Success;
         }
         catch (IcpException)

@@ -10,12 +10,13 @@ namespace SessionManager.Sessions.Security;
 /// are refused without calling PAM until the window has passed. Every failure is logged in one
 /// stable line for fail2ban (deploy/fail2ban).
 /// </summary>
-public sealed partial class AuthThrottle(IOptions<AuthThrottleOptions> options, TimeProvider time, ILogger<AuthThrottle> logger)
+public sealed partial class AuthThrottle(IOptionsMonitor<AuthThrottleOptions> options, TimeProvider time, ILogger<AuthThrottle> logger)
 {
     private readonly Lock _sync = new();
     private readonly Dictionary<string, Queue<DateTimeOffset>> _failures = new(StringComparer.Ordinal);
 
-    private AuthThrottleOptions Options => options.Value;
+    // Auth:MaxFailures and Auth:FailureWindow follow reloads; the failures counted so far are kept.
+    private AuthThrottleOptions Options => options.CurrentValue;
 
     /// <summary>Whether PAM may be asked for <paramref name="user"/> from <paramref name="clientAddress"/>; if not, why (and it is logged).</summary>
     public bool MayTry(string user, string clientAddress, string how, out string reason)

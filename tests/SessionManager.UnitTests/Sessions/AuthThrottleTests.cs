@@ -10,7 +10,7 @@ public class AuthThrottleTests
     private readonly FakeTimeProvider _time = new();
 
     private AuthThrottle Throttle(int max = 3) =>
-        new(Options.Create(new AuthThrottleOptions { MaxFailures = max, FailureWindow = TimeSpan.FromMinutes(1) }), _time, NullLogger<AuthThrottle>.Instance);
+        new(SessionManager.Icp.Settings.Reloadable.Fixed(new AuthThrottleOptions { MaxFailures = max, FailureWindow = TimeSpan.FromMinutes(1) }), _time, NullLogger<AuthThrottle>.Instance);
 
     [Fact]
     public void A_user_is_refused_after_the_allowed_failures_until_the_window_has_passed()
