@@ -61,6 +61,12 @@ internal sealed class ConfigurationReloader : BackgroundService
         return base.StopAsync(cancellationToken);
     }
 
+    public override void Dispose()
+    {
+        _sighup.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
