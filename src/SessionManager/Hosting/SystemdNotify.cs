@@ -34,7 +34,8 @@ internal static class SystemdNotify
     /// </summary>
     public static void Reloading(this ISystemdNotifier notifier, TimeProvider time)
     {
-        long usec = (long)(time.GetTimestamp() / (double)time.TimestampFrequency * 1_000_000);
+        long ticks = time.GetTimestamp(), frequency = time.TimestampFrequency;
+        long usec = (ticks / frequency * 1_000_000) + (ticks % frequency * 1_000_000 / frequency);
         notifier.Notify(new ServiceState(FormattableString.Invariant($"RELOADING=1\nMONOTONIC_USEC={usec}")));
     }
 }
