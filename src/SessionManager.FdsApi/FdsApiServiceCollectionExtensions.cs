@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using SessionManager.FdsApi.Handler;
 using SessionManager.FdsApi.Logging;
 using SessionManager.FdsApi.Server;
+using SessionManager.Icp.Settings;
 
 namespace SessionManager.FdsApi;
 
@@ -13,6 +14,8 @@ public static class FdsApiServiceCollectionExtensions
     public static IServiceCollection AddFdsApi(this IServiceCollection services)
     {
         services.AddOptions<FdsApiOptions>().BindConfiguration(FdsApiOptions.SectionName).ValidateOnStart();
+        // Limits and timeouts follow reloads for clients that connect after it.
+        services.AddReloadableOptions<FdsApiOptions>();
         services.TryAddSingleton<ISessionRouting, IdentitySessionRouting>();
         services.TryAddSingleton<IFdsApiCallGate, AllowAllCallGate>();
         services.AddSingleton<InFlightCalls>();
@@ -21,6 +24,7 @@ public static class FdsApiServiceCollectionExtensions
         services.AddSingleton<FdsApiDependencies>();
         services.AddSingleton<FdsApiServer>();
         services.AddHostedService(sp => sp.GetRequiredService<FdsApiServer>());
+        services.AddSingleton<SessionManager.Icp.Hosting.ILivenessProbe>(sp => sp.GetRequiredService<FdsApiServer>().AcceptActivity);
         return services;
     }
 }

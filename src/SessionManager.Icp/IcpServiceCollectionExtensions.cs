@@ -7,6 +7,7 @@ using SessionManager.Icp.Hosting;
 using SessionManager.Icp.Link;
 using SessionManager.Icp.Logging;
 using SessionManager.Icp.Protocol;
+using SessionManager.Icp.Settings;
 
 namespace SessionManager.Icp;
 
@@ -18,6 +19,8 @@ public static class IcpServiceCollectionExtensions
         services.AddOptions<IcpOptions>().BindConfiguration(IcpOptions.SectionName)
             .PostConfigure<IConfiguration>(static (options, configuration) => options.ApplyEmptyAllowedUids(configuration))
             .ValidateOnStart();
+        // Timeouts, limits and AllowedUids follow reloads from the next RDS connection on.
+        services.AddReloadableOptions<IcpOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IcpLogLimits>();
         services.AddSingleton<RdsLink>();
@@ -26,6 +29,8 @@ public static class IcpServiceCollectionExtensions
         services.AddSingleton<IcpRequestDispatcher>();
         services.AddSingleton<IcpListener>();
         services.AddHostedService(sp => sp.GetRequiredService<IcpListener>());
+        services.AddSingleton<ILivenessProbe>(sp => sp.GetRequiredService<IcpListener>().AcceptActivity);
+        services.AddSingleton<ILivenessProbe, IcpReaderProbe>();
         return services;
     }
 

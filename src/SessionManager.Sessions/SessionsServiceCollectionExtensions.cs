@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using SessionManager.FdsApi.Handler;
 using SessionManager.Icp;
 using SessionManager.Icp.Protocol;
+using SessionManager.Icp.Settings;
 using SessionManager.Sessions.Backends;
 using SessionManager.Sessions.FdsApi;
 using SessionManager.Sessions.Handlers;
@@ -50,10 +51,16 @@ public static class SessionsServiceCollectionExtensions
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SessionsOptions>, SessionsOptionsValidator>();
         services.AddOptions<PipesOptions>().BindConfiguration(PipesOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => PolicyBook.Read(sp.GetRequiredService<IConfiguration>(), out _));
-        services.AddSingleton(sp => new BackendCatalog(sp.GetRequiredService<IConfiguration>()));
+        // What a reload (SIGHUP) changes: policies, limits, backends, permission levels, channel
+        // lists, throttling, token lifetime. Each is read from the configuration of its generation.
+        services.AddReloadableOptions<SessionsOptions>();
+        services.AddReloadable(sp => PolicyBook.Read(sp.GetRequiredService<IConfiguration>(), out _));
+        services.AddReloadable(sp => new BackendCatalog(sp.GetRequiredService<IConfiguration>()));
+        services.AddReloadable(sp => new Security.PermissionBook(sp.GetRequiredService<IConfiguration>()));
+        services.AddReloadable(sp => ChannelLists.Read(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<SessionEventHub>();
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<SessionManager.Icp.Hosting.ILivenessProbe, RegistryProbe>();
         services.AddSingleton<DisplayAllocator>();
         services.AddSingleton<BackendStarter>();
         services.AddSingleton<SessionTokenFiles>();
@@ -75,11 +82,12 @@ public static class SessionsServiceCollectionExtensions
         services.AddIcpHandler<EndSessionRequest, EndSessionResponse, GreeterHandlers>(MsgType.EndSession);
 
         services.AddOptions<Security.TokenOptions>().BindConfiguration(Security.TokenOptions.SectionName);
+        services.AddReloadableOptions<Security.TokenOptions>();
         services.AddSingleton<Security.LogonTokens>();
         services.AddOptions<Security.AuthThrottleOptions>().BindConfiguration("Auth").ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Security.AuthThrottleOptions>, Security.AuthThrottleOptionsValidator>();
+        services.AddReloadableOptions<Security.AuthThrottleOptions>();
         services.AddSingleton<Security.AuthThrottle>();
-        services.AddSingleton<Security.PermissionBook>();
         services.AddSingleton<ITokenService, Security.TokenService>();
         if (!string.Equals(configuration["FdsApi:RequireToken"], "false", StringComparison.OrdinalIgnoreCase))
         {

@@ -22,7 +22,10 @@ public sealed class FdsApiServer : BackgroundService
     /// <summary>After the grace period, how long the "shutting down" answers get to go out.</summary>
     private static readonly TimeSpan AbandonedAnswersTimeout = TimeSpan.FromSeconds(2);
 
+    // Start-time values (address, port, TLS: a restart changes them); new clients take their
+    // limits and timeouts from _current, which follows reloads.
     private readonly FdsApiOptions _options;
+    private readonly IOptionsMonitor<FdsApiOptions> _current;
     private readonly FdsApiDependencies _deps;
     private readonly FdsApiLogLimits _limits;
     private readonly ILogger<FdsApiServer> _logger;
@@ -34,9 +37,10 @@ public sealed class FdsApiServer : BackgroundService
     private Socket? _listener;
     private FdsApiTls? _tls;
 
-    public FdsApiServer(IOptions<FdsApiOptions> options, FdsApiDependencies deps, FdsApiLogLimits limits, ILogger<FdsApiServer> logger, TimeProvider time)
+    public FdsApiServer(IOptions<FdsApiOptions> options, IOptionsMonitor<FdsApiOptions> current, FdsApiDependencies deps, FdsApiLogLimits limits, ILogger<FdsApiServer> logger, TimeProvider time)
     {
         _options = options.Value;
+        _current = current;
         _deps = deps;
         _limits = limits;
         _logger = logger;
@@ -50,6 +54,9 @@ public sealed class FdsApiServer : BackgroundService
 
     /// <summary>The clients whose call runs now, watched for leaving.</summary>
     internal ClientDepartures Departures { get; }
+
+    /// <summary>The accept loop, for the systemd watchdog.</summary>
+    public LoopActivity AcceptActivity { get; } = new("fdsapi accept loop");
 
     /// <summary>Where the listener is bound (the real port when configured with 0).</summary>
     public IPEndPoint? BoundEndpoint => _listener?.LocalEndPoint as IPEndPoint;
@@ -110,17 +117,18 @@ public sealed class FdsApiServer : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        AcceptLoop.RunAsync(_listener!, Serve, ex => _logger.AcceptFailed(ex), ex => _logger.AcceptFailed(ex), stoppingToken);
+        AcceptLoop.RunAsync(_listener!, Serve, ex => _logger.AcceptFailed(ex), ex => _logger.AcceptFailed(ex), AcceptActivity, stoppingToken);
 
     private void Serve(Socket socket)
     {
         // Counted here, on the accept loop, so a burst of clients cannot overshoot the limit.
-        if (Interlocked.Increment(ref _connections) > _options.MaxConnections)
+        var options = _current.CurrentValue;
+        if (Interlocked.Increment(ref _connections) > options.MaxConnections)
         {
             Interlocked.Decrement(ref _connections);
             if (_limits.ConnectionLimitReached.ShouldLog())
             {
-                _logger.ConnectionLimitReached(socket.RemoteEndPoint, _options.MaxConnections);
+                _logger.ConnectionLimitReached(socket.RemoteEndPoint, options.MaxConnections);
             }
 
             socket.Dispose();
@@ -128,7 +136,7 @@ public sealed class FdsApiServer : BackgroundService
         }
 
         socket.NoDelay = true;
-        var client = new FdsApiConnection(socket, _options, _deps, _limits, _tls!, BufferBudget, Departures, _time, _logger, _stopReading.Token, _abandonCalls.Token);
+        var client = new FdsApiConnection(socket, options, _deps, _limits, _tls!, BufferBudget, Departures, _time, _logger, _stopReading.Token, _abandonCalls.Token);
         _clients[client] = Task.Run(() => RunClientAsync(client), CancellationToken.None);
     }
 
@@ -160,8 +168,9 @@ public sealed class FdsApiServer : BackgroundService
         var inFlight = _deps.InFlight;
         if (inFlight.Count > 0)
         {
-            _logger.Draining(inFlight.Count, _options.ShutdownGracePeriod.TotalMilliseconds);
-            if (!await inFlight.WaitForNoneAsync(_options.ShutdownGracePeriod))
+            var grace = _current.CurrentValue.ShutdownGracePeriod;
+            _logger.Draining(inFlight.Count, grace.TotalMilliseconds);
+            if (!await inFlight.WaitForNoneAsync(grace))
             {
                 _logger.DrainTimedOut(inFlight.Count);
                 await _abandonCalls.CancelAsync();

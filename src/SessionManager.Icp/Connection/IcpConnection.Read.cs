@@ -40,7 +40,9 @@ public sealed partial class IcpConnection
     {
         while (true)
         {
+            ReadActivity.Waiting();
             var result = await reader.ReadAsync();
+            ReadActivity.Working();
             var buffer = result.Buffer;
             Volatile.Write(ref _lastReceived, _time.GetTimestamp());
             try
@@ -60,7 +62,11 @@ public sealed partial class IcpConnection
                     if (!accepted.IsCompletedSuccessfully)
                     {
                         StartReplyBatch();
+
+                        // Backpressure (Icp:MaxConcurrentRequests) is waiting, not a hang.
+                        ReadActivity.Waiting();
                         await accepted;
+                        ReadActivity.Working();
                     }
                 }
 

@@ -58,6 +58,9 @@ public sealed partial class IcpConnection : IAsyncDisposable
 
     public PeerCredentials Peer { get; }
 
+    /// <summary>The read loop, for the systemd watchdog.</summary>
+    public Hosting.LoopActivity ReadActivity { get; } = new("ICP read loop");
+
     /// <summary>How the peer introduced itself; null until its handshake (and for a legacy peer).</summary>
     public VersionInfo? PeerVersion { get; private set; }
 

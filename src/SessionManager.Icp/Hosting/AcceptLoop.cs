@@ -6,17 +6,24 @@ namespace SessionManager.Icp.Hosting;
 public static class AcceptLoop
 {
     /// <param name="accepted">Serves a new socket. If it throws, the socket is closed and <paramref name="callbackFailed"/> told; the loop goes on.</param>
-    public static async Task RunAsync(Socket listener, Action<Socket> accepted, Action<SocketException> failed, Action<Exception> callbackFailed, CancellationToken stoppingToken)
+    public static Task RunAsync(Socket listener, Action<Socket> accepted, Action<SocketException> failed, Action<Exception> callbackFailed, CancellationToken stoppingToken) =>
+        RunAsync(listener, accepted, failed, callbackFailed, new LoopActivity("accept loop"), stoppingToken);
+
+    /// <param name="activity">Told when the loop waits and when it works, for the systemd watchdog.</param>
+    public static async Task RunAsync(Socket listener, Action<Socket> accepted, Action<SocketException> failed, Action<Exception> callbackFailed, LoopActivity activity, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             Socket socket;
+            activity.Waiting();
             try
             {
                 socket = await listener.AcceptAsync(stoppingToken);
+                activity.Working();
             }
             catch (Exception ex) when (stoppingToken.IsCancellationRequested || IsListenerClosed(ex))
             {
+                activity.Waiting();
                 return; // stopping: the listener was closed or the accept cancelled
             }
             catch (SocketException ex)

@@ -16,34 +16,39 @@ namespace SessionManager.Icp.Hosting;
 /// </summary>
 public sealed class IcpListener : BackgroundService
 {
+    // Start-time values (socket path and mode: a restart changes them); a new connection takes
+    // its timeouts and limits, and the peer check its AllowedUids, from _current (reloads).
     private readonly IcpOptions _options;
+    private readonly IOptionsMonitor<IcpOptions> _current;
     private readonly RdsLink _link;
     private readonly IcpRequestDispatcher _dispatcher;
     private readonly TimeProvider _time;
     private readonly ILogger<IcpListener> _logger;
     private readonly ILogger<IcpConnection> _connectionLogger;
-    private readonly HashSet<uint> _allowedUids;
     private Socket? _listener;
     private Task? _serving;
 
     private readonly IcpLogLimits _logLimits;
 
-    public IcpListener(IOptions<IcpOptions> options, RdsLink link, IcpRequestDispatcher dispatcher, TimeProvider time, IcpLogLimits logLimits, ILoggerFactory loggers)
+    public IcpListener(IOptions<IcpOptions> options, IOptionsMonitor<IcpOptions> current, RdsLink link, IcpRequestDispatcher dispatcher, TimeProvider time, IcpLogLimits logLimits, ILoggerFactory loggers)
     {
         _logLimits = logLimits;
         _options = options.Value;
+        _current = current;
         _link = link;
         _dispatcher = dispatcher;
         _time = time;
         _logger = loggers.CreateLogger<IcpListener>();
         _connectionLogger = loggers.CreateLogger<IcpConnection>();
-        _allowedUids = [.. _options.EffectiveAllowedUids];
     }
+
+    /// <summary>The accept loop, for the systemd watchdog.</summary>
+    public LoopActivity AcceptActivity { get; } = new("ICP accept loop");
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         _listener = UnixSocketBinder.Bind(_options, _logger);
-        if (_allowedUids.Count == 0)
+        if (_options.EffectiveAllowedUids.Count == 0)
         {
             _logger.AnyUidAllowed();
         }
@@ -52,12 +57,13 @@ public sealed class IcpListener : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        AcceptLoop.RunAsync(_listener!, Accept, ex => _logger.AcceptFailed(ex), ex => _logger.AcceptCallbackFailed(ex), stoppingToken);
+        AcceptLoop.RunAsync(_listener!, Accept, ex => _logger.AcceptFailed(ex), ex => _logger.AcceptCallbackFailed(ex), AcceptActivity, stoppingToken);
 
     private void Accept(Socket socket)
     {
         var peer = PeerCredentials.Of(socket);
-        if (_allowedUids.Count > 0 && !_allowedUids.Contains(peer.Uid))
+        var options = _current.CurrentValue;
+        if (options.EffectiveAllowedUids.Count > 0 && !options.EffectiveAllowedUids.Contains(peer.Uid))
         {
             // Before anything is read from it: an unknown local user is not an RDS server.
             if (_logLimits.ConnectionRefused.ShouldLog())
@@ -69,7 +75,7 @@ public sealed class IcpListener : BackgroundService
             return;
         }
 
-        var connection = new IcpConnection(new NetworkStream(socket, ownsSocket: true), peer, _options, _dispatcher, _connectionLogger, _time, _link, _logLimits);
+        var connection = new IcpConnection(new NetworkStream(socket, ownsSocket: true), peer, options, _dispatcher, _connectionLogger, _time, _link, _logLimits);
         if (!_link.TryClaim(connection, out var holder))
         {
             // The live connection is not disturbed; the newcomer is closed at once.

@@ -11,7 +11,7 @@ namespace SessionManager.Sessions.Backends;
 /// command and environment filled in (SESSIONS.md §3.2), a stale or squatted file at the
 /// endpoint path removed first, then <see cref="EndpointProbe"/>.
 /// </summary>
-public sealed partial class BackendStarter(BackendCatalog backends, IOptions<PipesOptions> pipes, TimeProvider time, ILogger<BackendStarter> logger)
+public sealed partial class BackendStarter(IOptionsMonitor<BackendCatalog> backends, IOptions<PipesOptions> pipes, TimeProvider time, ILogger<BackendStarter> logger)
 {
     private PipesOptions Pipes => pipes.Value;
 
@@ -88,8 +88,12 @@ public sealed partial class BackendStarter(BackendCatalog backends, IOptions<Pip
     internal Task WaitForEndpointAsync(SessionRecord session, string backendName, BackendOptions backend, uint backendUid, IBackendProcess process, CancellationToken cancellationToken) =>
         EndpointProbe.WaitAsync(Pipes.PathOf(session.PipeName), backendUid, process.Exited, backend.StartTimeout, $"Backends:{backendName}:StartTimeout", time, cancellationToken);
 
+    /// <summary>The backend as configured now (Backends:* follow reloads; a session started keeps what it was started with).</summary>
     public BackendOptions Find(string name) =>
-        backends.Find(name) ?? throw new BackendStartException($"no backend named '{name}' (Backends:{name} is not configured)");
+        backends.CurrentValue.Find(name) ?? throw new BackendStartException($"no backend named '{name}' (Backends:{name} is not configured)");
+
+    /// <summary>How long a backend of <paramref name="name"/> may take to stop; the default if a reload removed it.</summary>
+    public TimeSpan StopTimeoutOf(string name) => (backends.CurrentValue.Find(name) ?? new BackendOptions()).StopTimeout;
 
     [LoggerMessage(3400, LogLevel.Warning, "Session {SessionId}: removed a stale or squatted file at the endpoint path {Path} before starting the backend")]
     private static partial void StaleEndpointRemoved(ILogger logger, int sessionId, string path);

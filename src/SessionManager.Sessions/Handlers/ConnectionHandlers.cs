@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using SessionManager.Icp.Handlers;
 using SessionManager.Icp.Protocol;
 using SessionManager.Sessions.Logon;
@@ -10,15 +10,12 @@ namespace SessionManager.Sessions.Handlers;
 /// DisconnectUserSession (4), LogoffUserSession (5) from a FreeRDS-era RDS, RemoteControlEnded
 /// (15) and IsChannelAllowed (1): what the RDS tells about its client connections.
 /// </summary>
-public sealed class ConnectionHandlers(SessionService sessions, IConfiguration configuration) :
+public sealed class ConnectionHandlers(SessionService sessions, IOptionsMonitor<ChannelLists> channels) :
     IIcpRequestHandler<DisconnectUserSessionRequest, DisconnectUserSessionResponse>,
     IIcpRequestHandler<LogoffUserSessionRequest, LogoffUserSessionResponse>,
     IIcpRequestHandler<RemoteControlEndedRequest, RemoteControlEndedResponse>,
     IIcpRequestHandler<IsChannelAllowedRequest, IsChannelAllowedResponse>
 {
-    private readonly HashSet<string> _allowed = [.. configuration.GetSection("VirtualChannels:Allowed").GetChildren().Select(c => c.Value ?? "")];
-    private readonly HashSet<string> _denied = [.. configuration.GetSection("VirtualChannels:Denied").GetChildren().Select(c => c.Value ?? "")];
-
     public async ValueTask<IcpAnswer<DisconnectUserSessionResponse>> HandleAsync(DisconnectUserSessionRequest request, IcpRequestContext context) =>
         new DisconnectUserSessionResponse { Disconnected = await sessions.ConnectionClosedAsync(request.ConnectionId) };
 
@@ -42,7 +39,7 @@ public sealed class ConnectionHandlers(SessionService sessions, IConfiguration c
     /// <summary>Denied wins; with an Allowed list, only its channels; without one, all.</summary>
     public ValueTask<IcpAnswer<IsChannelAllowedResponse>> HandleAsync(IsChannelAllowedRequest request, IcpRequestContext context)
     {
-        bool allowed = !_denied.Contains(request.ChannelName) && (_allowed.Count == 0 || _allowed.Contains(request.ChannelName));
+        bool allowed = channels.CurrentValue.Allows(request.ChannelName);
         return ValueTask.FromResult<IcpAnswer<IsChannelAllowedResponse>>(new IsChannelAllowedResponse { ChannelAllowed = allowed });
     }
 }

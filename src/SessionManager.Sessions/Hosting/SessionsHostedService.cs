@@ -14,7 +14,7 @@ namespace SessionManager.Sessions.Hosting;
 /// it stops first, while LogoffUserSession can still reach the RDS server.
 /// </summary>
 public sealed partial class SessionsHostedService(
-    SessionService sessions, RdsLink link, IOptions<SessionsOptions> options, ILogger<SessionsHostedService> logger) : IHostedService
+    SessionService sessions, RdsLink link, IOptionsMonitor<SessionsOptions> options, ILogger<SessionsHostedService> logger) : IHostedService
 {
     private IDisposable? _linkEvents;
 
@@ -34,7 +34,7 @@ public sealed partial class SessionsHostedService(
     {
         _linkEvents?.Dispose();
         int count = sessions.Registry.Count;
-        if (string.Equals(options.Value.OnShutdown, "keep", StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(options.CurrentValue.OnShutdown, "keep", StringComparison.OrdinalIgnoreCase))
         {
             KeepingSessionsAtShutdown(logger, count);
             return;

@@ -29,7 +29,7 @@ public sealed partial class SessionService
     /// <exception cref="LogonFailedException">a failure after authentication (backend, SwitchTo, Sessions:LogonBudget): answered FAILED.</exception>
     public async Task<AuthenticateUserResponse.Types.AUTH_STATUS> GreeterLogonAsync(int sessionId, string user, string password, PeerCredentials rds)
     {
-        using var budget = new LogonBudget(_options.LogonBudget, _time);
+        using var budget = new LogonBudget(Settings.LogonBudget, _time);
         var greeter = _registry.Find(sessionId);
         try
         {
@@ -131,7 +131,7 @@ public sealed partial class SessionService
                 MaxHeight = (uint)target.MaxHeight,
                 BackendCookie = target.BackendCookie,
                 OgonCookie = target.OgonCookie,
-            }, new IcpCallOptions { Timeout = _options.LogoffTimeout }, CancellationToken.None);
+            }, new IcpCallOptions { Timeout = Settings.LogoffTimeout }, CancellationToken.None);
             return answer.Success;
         }
         catch (IcpException)

@@ -24,16 +24,16 @@ public sealed partial class SessionService
     private readonly BackendStarter _backends;
     private readonly DisplayAllocator _displays;
     private readonly SessionTokenFiles _tokens;
-    private readonly PolicyBook _policies;
+    private readonly IOptionsMonitor<PolicyBook> _policies;
     private readonly RdsClient _rds;
-    private readonly SessionsOptions _options;
+    private readonly IOptionsMonitor<SessionsOptions> _settings;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionService> _logger;
     private readonly UserGate _users = new();
     private readonly Security.AuthThrottle _throttle;
 
     public SessionService(SessionRegistry registry, ISessionLauncher launcher, BackendStarter backends, DisplayAllocator displays, SessionTokenFiles tokens,
-        PolicyBook policies, RdsClient rds, IOptions<SessionsOptions> options, TimeProvider time, ILogger<SessionService> logger, Security.AuthThrottle throttle)
+        IOptionsMonitor<PolicyBook> policies, RdsClient rds, IOptionsMonitor<SessionsOptions> options, TimeProvider time, ILogger<SessionService> logger, Security.AuthThrottle throttle)
     {
         _throttle = throttle;
         _registry = registry;
@@ -43,13 +43,16 @@ public sealed partial class SessionService
         _tokens = tokens;
         _policies = policies;
         _rds = rds;
-        _options = options.Value;
+        _settings = options;
         _time = time;
         _logger = logger;
         registry.DisconnectedTimeoutElapsed = id => _ = EndAsync(id, "disconnected timeout passed", logoffConnection: false);
     }
 
     public SessionRegistry Registry => _registry;
+
+    /// <summary>The Sessions:* settings in use (they follow reloads; read once per logon or call).</summary>
+    private SessionsOptions Settings => _settings.CurrentValue;
 
     /// <summary>
     /// LogonUser: authenticate, pick or create the session, start its backend, and return what
@@ -64,7 +67,8 @@ public sealed partial class SessionService
     /// <exception cref="LogonFailedException">no session can be given; the message is for the RDS's log.</exception>
     public async Task<LogonGrant> LogonAsync(LogonRequest request)
     {
-        var budget = new LogonBudget(_options.LogonBudget, _time);
+        // Read once: a reload during this logon does not change its budget.
+        var budget = new LogonBudget(Settings.LogonBudget, _time);
         var geometry = new Properties.ConnectionGeometry(request.Client.Width, request.Client.Height, request.Client.ColorDepth, request.Client.Width, request.Client.Height);
         var logon = _registry.BeginLogon(request.ConnectionId, request.LinkGeneration, request.Client, geometry);
         LogonStarted(_logger, request.User, request.ConnectionId);
@@ -189,7 +193,7 @@ public sealed partial class SessionService
     private async Task<Session> UserSessionAsync(ILogonAttempt attempt, PeerCredentials rds, ClientInfo client, Func<Session, bool, Task> commit, LogonBudget budget)
     {
         var account = attempt.Account;
-        var policy = _policies.For(account.UserName, account.Groups);
+        var policy = _policies.CurrentValue.For(account.UserName, account.Groups);
         budget.Step($"waiting for another logon of {account.UserName} to finish");
         using var gate = await _users.EnterAsync(account.UserName, budget.Token);
         budget.Step($"choosing {account.UserName}'s session");
@@ -231,7 +235,7 @@ public sealed partial class SessionService
 
     private async Task<LogonGrant> GreeterAsync(LogonRequest request, string why, LogonBudget budget)
     {
-        var policy = _policies.Global;
+        var policy = _policies.CurrentValue.Global;
         if (policy.Greeter.Length == 0)
         {
             throw new LogonFailedException($"authentication failed ({why}) and no greeter is configured (Sessions:Greeter)");
@@ -430,10 +434,9 @@ public sealed partial class SessionService
 
         if (e.Backend is { } backend)
         {
-            var options = _backends.Find(e.Record.Backend);
             try
             {
-                await backend.StopAsync(options.StopTimeout);
+                await backend.StopAsync(_backends.StopTimeoutOf(e.Record.Backend));
             }
             catch (Exception ex)
             {
@@ -458,7 +461,7 @@ public sealed partial class SessionService
         try
         {
             var answer = await _rds.CallAsync<LogoffUserSessionResponse>(MsgType.LogoffUserSession, new LogoffUserSessionRequest { ConnectionId = connectionId },
-                new IcpCallOptions { Timeout = _options.LogoffTimeout }, CancellationToken.None);
+                new IcpCallOptions { Timeout = Settings.LogoffTimeout }, CancellationToken.None);
             return answer.Loggedoff;
         }
         catch (IcpException ex)

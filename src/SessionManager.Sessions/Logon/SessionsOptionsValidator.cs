@@ -16,6 +16,7 @@ internal sealed class SessionsOptionsValidator(IConfiguration configuration) : I
         _ = PolicyBook.Read(configuration, out var errors);
         var backends = new BackendCatalog(configuration);
         errors.AddRange(backends.Problems());
+        errors.AddRange(new Security.PermissionBook(configuration).Problems());
 
         var global = PolicyBook.Read(configuration, out _).Global;
         if (backends.Find(global.Backend) is null)

@@ -30,7 +30,7 @@ namespace SessionManager.Sessions.Security;
 /// failed), which the daemon's request limits bound.</item>
 /// </list>
 /// </remarks>
-public sealed partial class AuthThrottle(IOptions<AuthThrottleOptions> options, TimeProvider time, ILogger<AuthThrottle> logger)
+public sealed partial class AuthThrottle(IOptionsMonitor<AuthThrottleOptions> options, TimeProvider time, ILogger<AuthThrottle> logger)
 {
     private readonly Lock _sync = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -38,7 +38,8 @@ public sealed partial class AuthThrottle(IOptions<AuthThrottleOptions> options, 
     /// <summary>Keys in the order of their newest failure, oldest first.</summary>
     private readonly LinkedList<string> _byNewestFailure = new();
 
-    private AuthThrottleOptions Options => options.Value;
+    // Auth:MaxFailures and Auth:FailureWindow follow reloads; the failures counted so far are kept.
+    private AuthThrottleOptions Options => options.CurrentValue;
 
     /// <summary>Users and addresses whose failures are currently counted.</summary>
     internal int TrackedKeys

@@ -10,14 +10,14 @@ public sealed record LogonTokenHolder(string User, IReadOnlyList<string> Groups,
 /// Logon tokens (logonConnection), in memory only: never valid after a daemon restart. CSPRNG, 43
 /// characters of 62 (256 bits); valid for Tokens:Lifetime; logoffConnection revokes one.
 /// </summary>
-public sealed class LogonTokens(IOptions<TokenOptions> options, TimeProvider time)
+public sealed class LogonTokens(IOptionsMonitor<TokenOptions> options, TimeProvider time)
 {
     private readonly SecretIndex<LogonTokenHolder> _tokens = new();
 
     public string Issue(string user, IReadOnlyList<string> groups)
     {
         string token = SessionRegistry.NewSecret(43);
-        _tokens.Add(token, new LogonTokenHolder(user, groups, time.GetUtcNow() + options.Value.Lifetime));
+        _tokens.Add(token, new LogonTokenHolder(user, groups, time.GetUtcNow() + options.CurrentValue.Lifetime));
         _tokens.RemoveWhere(h => h.Expires <= time.GetUtcNow());
         return token;
     }

@@ -8,8 +8,8 @@ namespace SessionManager.Sessions.Security;
 /// Permission levels per user: <c>Permissions:Level</c>, overridden as the session policies are
 /// (<c>Policies:Groups:&lt;group&gt;:Permissions:Level</c>, <c>Policies:Users:&lt;user&gt;:Permissions:Level</c>;
 /// user &gt; group &gt; global; between groups, the name that sorts first). FULL, USER, GUEST (the
-/// default, as ogon) or flags as a number. Read once: configuration is not reloaded, and a token
-/// check runs on every fdsapi call.
+/// default, as ogon) or flags as a number. Built once per configuration generation (a reload
+/// publishes a new book), so the token check on every fdsapi call parses nothing.
 /// </summary>
 public sealed class PermissionBook
 {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using SessionManager.FdsApi.Handler;
 using SessionManager.Sessions.Registry;
 
@@ -11,7 +12,7 @@ namespace SessionManager.Sessions.Security;
 /// missing, unknown, expired or insufficient token is denied with a reason for the log, which
 /// never contains the token.
 /// </summary>
-public sealed class TokenCallGate(SessionRegistry registry, LogonTokens logonTokens, PermissionBook permissions) : IFdsApiCallGate
+public sealed class TokenCallGate(SessionRegistry registry, LogonTokens logonTokens, IOptionsMonitor<PermissionBook> permissions) : IFdsApiCallGate
 {
     /// <summary>WTS_CURRENT_SESSION as the Thrift i32 carries it.</summary>
     public const int CurrentSession = -1;
@@ -83,7 +84,7 @@ public sealed class TokenCallGate(SessionRegistry registry, LogonTokens logonTok
             return true; // a logon token: the sessions of its own user
         }
 
-        return (permissions.LevelOf(caller.User, caller.Groups) & flag) == flag;
+        return (permissions.CurrentValue.LevelOf(caller.User, caller.Groups) & flag) == flag;
     }
 
     /// <summary>Who a token speaks for: a session (session token) or a user (logon token).</summary>

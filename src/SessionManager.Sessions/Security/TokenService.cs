@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SessionManager.FdsApi.Handler;
 using SessionManager.Sessions.Launcher;
 using SessionManager.Sessions.Registry;
@@ -9,7 +10,7 @@ namespace SessionManager.Sessions.Security;
 /// logonConnection, getPermissionForToken, logoffConnection: PAM through a launcher (outside
 /// the daemon, as a logon), a logon token issued on success.
 /// </summary>
-public sealed partial class TokenService(ISessionLauncher launcher, LogonTokens tokens, PermissionBook permissions, SessionRegistry registry, AuthThrottle throttle, ILogger<TokenService> logger) : ITokenService
+public sealed partial class TokenService(ISessionLauncher launcher, LogonTokens tokens, IOptionsMonitor<PermissionBook> permissions, SessionRegistry registry, AuthThrottle throttle, ILogger<TokenService> logger) : ITokenService
 {
     public async Task<string?> LogonAsync(string user, string password, string clientAddress, CancellationToken cancellationToken)
     {
@@ -42,10 +43,10 @@ public sealed partial class TokenService(ISessionLauncher launcher, LogonTokens 
     {
         if (registry.FindByToken(token) is { } session)
         {
-            return session.IsGreeter ? 0 : permissions.LevelOf(session.User ?? "", session.Groups);
+            return session.IsGreeter ? 0 : permissions.CurrentValue.LevelOf(session.User ?? "", session.Groups);
         }
 
-        return tokens.Find(token) is { } holder ? permissions.LevelOf(holder.User, holder.Groups) : 0;
+        return tokens.Find(token) is { } holder ? permissions.CurrentValue.LevelOf(holder.User, holder.Groups) : 0;
     }
 
     public bool Revoke(string? token) => tokens.Revoke(token);

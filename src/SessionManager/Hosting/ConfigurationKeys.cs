@@ -12,6 +12,7 @@ public static class ConfigurationKeys
 {
     public static IReadOnlyList<ConfigurationKey> All { get; } =
     [
+        new("Config:File", "", "the JSON settings file; empty: appsettings.json beside the binary. From the environment (Config__File) or the command line only; a file named here must exist"),
         new("Icp:SocketPath", "/tmp/.pipe/FreeRDS_SessionManager",
             "Unix socket the RDS server connects to (ogon-rdp-server: /tmp/.pipe/ogon_SessionManager); absolute, at most 107 bytes. A socket left by a dead daemon is replaced; any other file there stops start-up. <path>.lock beside it is locked while the daemon runs. Removed at shutdown"),
         new("Icp:SocketMode", "0660", "file mode of the socket, octal; a mode that lets others write, or with setuid/setgid/sticky bits, is refused"),

@@ -62,9 +62,7 @@ public static class DaemonRunner
             {
                 // Bind and validate every section first, so that all configuration mistakes are
                 // reported together, before anything listens.
-                var problems = (host.Services.GetService<LogSettings>()?.Problems ?? [])
-                    .Concat(new[] { Check<IcpOptions>(host), Check<FdsApiOptions>(host), Check<SessionsOptions>(host), Check<LauncherOptions>(host), Check<AuthOptions>(host), Check<SessionManager.Sessions.Security.AuthThrottleOptions>(host) }.OfType<string>())
-                    .ToList();
+                var problems = StartupChecks.Problems(host.Services);
                 if (problems.Count > 0)
                 {
                     return Fail(string.Join("; ", problems));
@@ -83,20 +81,6 @@ public static class DaemonRunner
         }
     }
 
-    private static string? Check<TOptions>(IHost host)
-        where TOptions : class
-    {
-        try
-        {
-            _ = host.Services.GetRequiredService<IOptions<TOptions>>().Value;
-            return null;
-        }
-        catch (Exception ex) when (Describe(ex) is { } problem)
-        {
-            return problem;
-        }
-    }
-
     /// <summary>The operator-facing line for a start-up failure, or null if it is not a known kind.</summary>
     internal static string? Describe(Exception ex) => ex switch
     {
@@ -107,8 +91,20 @@ public static class DaemonRunner
         // value 'abc' at 'FdsApi:Port' to type 'System.Int32'."
         InvalidOperationException { InnerException: not null } i when i.Message.Contains("configuration", StringComparison.Ordinal) => i.Message,
         AggregateException a when a.InnerExceptions.Count == 1 => Describe(a.InnerExceptions[0]),
+
+        // The settings file: missing (Config:File names one) or not JSON ("Could not parse the JSON file. Error on line number '3': …").
+        FileNotFoundException f => $"Config:File: {f.Message}",
+        InvalidDataException d => string.Join(" ", Causes(d).Select(e => e.Message)),
         _ => null,
     };
+
+    private static IEnumerable<Exception> Causes(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
+    }
 
     private static int Fail(string problem)
     {

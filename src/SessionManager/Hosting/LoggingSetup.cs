@@ -29,7 +29,9 @@ internal static class LoggingSetup
     public static IServiceCollection AddSessionManagerLogging(this IServiceCollection services, IConfiguration configuration)
     {
         var settings = LogSettings.Read(configuration);
+        var levels = new LogLevels(settings);
         services.AddSingleton(settings);
+        services.AddSingleton(levels);
         bool json = settings.Format switch
         {
             LogFormat.Json => true,
@@ -42,15 +44,10 @@ internal static class LoggingSetup
         // the host's services, which flushes the console buffer: the last lines are not lost.
         return services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) =>
         {
-            logger.MinimumLevel.Is(settings.DefaultLevel);
-            foreach (var (category, level) in settings.Overrides)
-            {
-                logger.MinimumLevel.Override(category, level);
-            }
-
-            // A failed start is reported by DaemonRunner as one line; the host's own report of
-            // it is a stack trace that only buries that line.
-            logger.MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
+            // Levels follow reloads (LogLevels); a failed start's stack trace from the host is
+            // dropped there too, DaemonRunner reports it as one line.
+            logger.MinimumLevel.ControlledBy(levels.Minimum)
+                .Filter.With(levels)
                 .Enrich.FromLogContext();
             // Extra sinks registered in DI (tests capture events this way).
             foreach (var sink in services.GetServices<ILogEventSink>())

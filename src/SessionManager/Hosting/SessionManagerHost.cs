@@ -14,30 +14,45 @@ public static class SessionManagerHost
     {
         // The empty builder: none of the default logging providers, user secrets or watched
         // configuration files, whose loading was most of the start-up time. Settings come from
-        // appsettings.json beside the binary, then the environment (Icp__SocketPath=…), then
-        // the command line (--Icp:SocketPath=…).
+        // appsettings.json beside the binary (or the file Config:File names), then the
+        // environment (Icp__SocketPath=…), then the command line (--Icp:SocketPath=…). A reload
+        // (SIGHUP) reads the same sources again.
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
         });
+        string? named = SettingsFile.Named(args);
         builder.Configuration
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false)
+            .AddJsonFile(named ?? SettingsFile.Default, optional: named is null, reloadOnChange: false)
             .AddEnvironmentVariables()
             .AddCommandLine(args);
 
-        builder.Services.AddSessionManagerLogging(builder.Configuration);
-        builder.Services.AddSystemd();
-        builder.Services.AddOptionsValidators();
+        AddDaemonServices(builder.Services, builder.Configuration);
+        builder.Services.AddConfigurationReload();
+        builder.Services.AddWatchdog();
+        return builder;
+    }
+
+    /// <summary>
+    /// Everything that depends on the configuration. A reload composes a throwaway service
+    /// collection with this same method from the files read again, checks it as a start would,
+    /// and takes its reloadable values (<see cref="ConfigurationReloader"/>): nothing here may
+    /// act at registration time.
+    /// </summary>
+    internal static void AddDaemonServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSessionManagerLogging(configuration);
+        services.AddSystemdNotify();
+        services.AddOptionsValidators();
 
         // Order matters for shutdown (reverse order): fdsapi drains its calls first, while the
         // ICP link can still answer them.
-        builder.Services.AddSessionsPreparation();
-        builder.Services.AddIcp();
-        builder.Services.AddFdsApi();
+        services.AddSessionsPreparation();
+        services.AddIcp();
+        services.AddFdsApi();
 
         // Registered last, so stopped first: sessions end (LogoffUserSession) while the ICP link is up.
-        builder.Services.AddSessions(builder.Configuration);
-        return builder;
+        services.AddSessions(configuration);
     }
 }

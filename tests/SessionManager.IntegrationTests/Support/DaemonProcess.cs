@@ -79,15 +79,33 @@ public sealed class DaemonProcess : IDisposable
         return new DaemonProcess(Process.Start(info)!);
     }
 
+    /// <summary>What systemd's ExecReload= sends on "systemctl reload".</summary>
+    public Task SendSigHupAsync() => SignalAsync("HUP");
+
     /// <summary>What systemd sends on "systemctl stop".</summary>
-    public async Task SendSigTermAsync()
+    public Task SendSigTermAsync() => SignalAsync("TERM");
+
+    private async Task SignalAsync(string signal)
     {
-        using var kill = Process.Start("kill", ["-TERM", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", [$"-{signal}", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
         if (kill.ExitCode != 0)
         {
-            throw new InvalidOperationException($"kill -TERM {Process.Id} failed");
+            throw new InvalidOperationException($"kill -{signal} {Process.Id} failed");
         }
+    }
+
+    /// <summary>How often <paramref name="text"/> appears in stdout so far.</summary>
+    public int OutputCount(string text)
+    {
+        string output = StandardOutput;
+        int count = 0;
+        for (int at = output.IndexOf(text, StringComparison.Ordinal); at >= 0; at = output.IndexOf(text, at + text.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     public async Task WaitForOutputAsync(string text, TimeSpan? timeout = null)

@@ -10,7 +10,7 @@ public class AuthThrottleTests
     private readonly FakeTimeProvider _time = new();
 
     private AuthThrottle Throttle(int max = 3) =>
-        new(Options.Create(new AuthThrottleOptions { MaxFailures = max, FailureWindow = TimeSpan.FromMinutes(1) }), _time, NullLogger<AuthThrottle>.Instance);
+        new(SessionManager.Icp.Settings.Reloadable.Fixed(new AuthThrottleOptions { MaxFailures = max, FailureWindow = TimeSpan.FromMinutes(1) }), _time, NullLogger<AuthThrottle>.Instance);
 
     [Fact]
     public void A_user_is_refused_after_the_allowed_failures_until_the_window_has_passed()
@@ -47,7 +47,7 @@ public class AuthThrottleTests
     [Fact]
     public void A_spray_of_100000_distinct_names_and_addresses_in_one_window_keeps_the_table_bounded_and_a_real_users_failures_throttled()
     {
-        var throttle = new AuthThrottle(Options.Create(new AuthThrottleOptions()), _time, NullLogger<AuthThrottle>.Instance);
+        var throttle = new AuthThrottle(SessionManager.Icp.Settings.Reloadable.Fixed(new AuthThrottleOptions()), _time, NullLogger<AuthThrottle>.Instance);
         int max = new AuthThrottleOptions().MaxFailures;
         for (int i = 0; i < max - 2; i++)
         {

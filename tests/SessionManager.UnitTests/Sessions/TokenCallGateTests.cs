@@ -27,7 +27,7 @@ public sealed class TokenCallGateTests : IAsyncDisposable
     public TokenCallGateTests()
     {
         _registry = new SessionRegistry(_events, _time, NullLogger<SessionRegistry>.Instance);
-        _logonTokens = new LogonTokens(Options.Create(new TokenOptions()), _time);
+        _logonTokens = new LogonTokens(SessionManager.Icp.Settings.Reloadable.Fixed(new TokenOptions()), _time);
         var alice = _registry.Create(new NewSession("alice", null, false, "desktop", id => $"p{id}", null, ClientInfo.None), new SessionPolicy());
         var bob = _registry.Create(new NewSession("bob", null, false, "desktop", id => $"p{id}", null, ClientInfo.None), new SessionPolicy());
         _registry.SetTokenFile(alice, "/nonexistent/2", _aliceSession);
@@ -38,7 +38,7 @@ public sealed class TokenCallGateTests : IAsyncDisposable
     private static readonly int[] Sessions = [2, 3];
 
     private TokenCallGate Gate(string level) => new(_registry, _logonTokens,
-        new PermissionBook(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Permissions:Level"] = level }).Build()));
+        SessionManager.Icp.Settings.Reloadable.Fixed(new PermissionBook(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Permissions:Level"] = level }).Build())));
 
     public enum Kind { OwnSessionToken, OtherSessionToken, LogonTokenSameUser, LogonTokenOtherUser, NoToken, UnknownToken }
 
