@@ -7,8 +7,11 @@ namespace SessionManager.FdsApi.Handler;
 
 /// <summary>What every connection's <see cref="FdsApiHandler"/> shares (one instance for the daemon).</summary>
 public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, IFdsApiCallGate gate, InFlightCalls inFlight, FdsApiLogLimits logLimits, ILogger<FdsApiHandler> logger, ISessionDirectory? directory = null, ITokenService? tokens = null,
-    IOptions<FdsApiOptions>? options = null)
+    IOptions<FdsApiOptions>? options = null, FdsApiMetrics? metrics = null)
 {
+    /// <summary>Null in tests that build the handler by hand.</summary>
+    public FdsApiMetrics? Metrics { get; } = metrics;
+
     public RdsClient Rds { get; } = rds;
 
     public ISessionRouting Routing { get; } = routing;

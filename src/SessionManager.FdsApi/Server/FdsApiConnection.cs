@@ -89,6 +89,7 @@ internal sealed class FdsApiConnection(
                 return;
             }
 
+            deps.Metrics?.Connection(encrypted);
             if (format != ClientWireFormat.FramedBinary)
             {
                 logger.NonCanonicalWireFormat(_client, format.ToString());

@@ -63,7 +63,7 @@ public static class DaemonRunner
                 // Bind and validate every section first, so that all configuration mistakes are
                 // reported together, before anything listens.
                 var problems = (host.Services.GetService<LogSettings>()?.Problems ?? [])
-                    .Concat(new[] { Check<IcpOptions>(host), Check<FdsApiOptions>(host), Check<SessionsOptions>(host), Check<LauncherOptions>(host), Check<AuthOptions>(host), Check<SessionManager.Sessions.Security.AuthThrottleOptions>(host) }.OfType<string>())
+                    .Concat(new[] { Check<IcpOptions>(host), Check<FdsApiOptions>(host), Check<SessionsOptions>(host), Check<LauncherOptions>(host), Check<AuthOptions>(host), Check<SessionManager.Sessions.Security.AuthThrottleOptions>(host), Check<SessionManager.Metrics.MetricsOptions>(host) }.OfType<string>())
                     .ToList();
                 if (problems.Count > 0)
                 {

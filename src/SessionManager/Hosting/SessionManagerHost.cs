@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SessionManager.FdsApi;
 using SessionManager.Icp;
+using SessionManager.Metrics;
 using SessionManager.Sessions;
 
 namespace SessionManager.Hosting;
@@ -29,6 +30,9 @@ public static class SessionManagerHost
         builder.Services.AddSessionManagerLogging(builder.Configuration);
         builder.Services.AddSystemd();
         builder.Services.AddOptionsValidators();
+
+        // First, so that a Metrics:Listen port in use stops start-up before anything else listens.
+        builder.Services.AddSessionManagerMetrics();
 
         // Order matters for shutdown (reverse order): fdsapi drains its calls first, while the
         // ICP link can still answer them.
