@@ -194,7 +194,7 @@ internal sealed class FdsApiConnection(
         using var departed = new CancellationTokenSource();
         using var calls = CancellationTokenSource.CreateLinkedTokenSource(abandonCalls, departed.Token);
         var connectionDeps = new FdsApiDependencies(deps.Rds, deps.Routing, new TokenWitnessGate(deps.Gate, stream), deps.InFlight,
-            deps.LogLimits, deps.Logger, deps.Directory, deps.Tokens);
+            deps.LogLimits, deps.Logger, deps.Directory, deps.Tokens, metrics: deps.Metrics);
         var methods = new FdsApiHandler(connectionDeps, failures, (_client as System.Net.IPEndPoint)?.Address.ToString() ?? "", departed.Token);
         await using var watch = new ClientDepartureWatch(socket, departed);
         var handler = new AbandonableCalls(methods, calls.Token, stream.WaitsWithoutBuffer ? watch : null);

@@ -18,9 +18,6 @@ internal sealed class MetricsExporter(IOptions<MetricsOptions> options, IService
     private PrometheusBridge? _bridge;
     private MetricServer? _server;
 
-    /// <summary>The port listened on (for tests that ask for port 0 — not allowed — read it from here).</summary>
-    public int? Port { get; private set; }
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
@@ -39,13 +36,12 @@ internal sealed class MetricsExporter(IOptions<MetricsOptions> options, IService
         {
             _server.Start();
         }
-        catch (HttpListenerException ex)
+        catch (Exception ex) when (ex is HttpListenerException or System.Net.Sockets.SocketException)
         {
             Dispose();
             throw new StartupException($"Metrics:Listen: cannot listen on {o.Listen}: {ex.Message}", ex);
         }
 
-        Port = endpoint.Port;
         logger.MetricsListening($"http://{o.Listen}/metrics");
         if (!IPAddress.IsLoopback(endpoint.Address))
         {
