@@ -83,6 +83,14 @@ public sealed partial class MetricsTests
         Assert.Contains("Metrics:Listen: must be empty (off) or address:port", daemon.StandardError, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("SessionManager.Icp", "call.duration", "s", false, "sessionmanager_icp_call_duration_seconds")]
+    [InlineData("SessionManager.FdsApi", "calls", null, true, "sessionmanager_fdsapi_calls_total")]
+    [InlineData("SessionManager.Host", "start_time", "s", false, "sessionmanager_host_start_time_seconds")]
+    [InlineData("SessionManager.Sessions", "launchers.idle", null, false, "sessionmanager_sessions_launchers_idle")]
+    public void Instrument_names_become_prometheus_names(string meter, string instrument, string? unit, bool counter, string expected) =>
+        Assert.Equal(expected, SessionManager.Metrics.PrometheusBridge.PrometheusName(meter, instrument, unit, counter));
+
     /// <summary>Every sample of the scrape, by its name and labels as written.</summary>
     private static async Task<Dictionary<string, double>> ScrapeAsync(HttpClient http)
     {

@@ -13,7 +13,8 @@ namespace SessionManager.Metrics;
 /// runs (prometheus-net's HttpListener-based MetricServer: no ASP.NET). Off when Metrics:Listen is
 /// empty: then nothing listens to the meters but dotnet-counters, and recording costs a flag check.
 /// </summary>
-internal sealed class MetricsExporter(IOptions<MetricsOptions> options, IServiceProvider services, ILogger<MetricsExporter> logger) : IHostedService, IDisposable
+// HostMetrics is taken so that its instruments exist (for dotnet-counters too): it has no other owner.
+internal sealed class MetricsExporter(IOptions<MetricsOptions> options, HostMetrics hostMetrics, IServiceProvider services, ILogger<MetricsExporter> logger) : IHostedService, IDisposable
 {
     private PrometheusBridge? _bridge;
     private MetricServer? _server;
@@ -28,8 +29,7 @@ internal sealed class MetricsExporter(IOptions<MetricsOptions> options, IService
 
         var endpoint = o.ParseEndpoint() ?? throw new StartupException($"Metrics:Listen: must be address:port such as 127.0.0.1:9464 (got '{o.Listen}')");
 
-        // Instruments exist once their owners do; HostMetrics has no other owner.
-        _ = services.GetRequiredService<HostMetrics>();
+        GC.KeepAlive(hostMetrics);
         _bridge = new PrometheusBridge(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         _server = new MetricServer(HostName(endpoint.Address), endpoint.Port, "metrics/", _bridge.Registry);
         try
