@@ -19,6 +19,7 @@
 #               (default 3, quick 1)
 #   CLIENTS     client counts (default "1 16 64")
 #   DAEMON_BIN  run this daemon binary instead of publishing src/SessionManager
+#   DAEMON_ARGS more daemon settings, space-separated (e.g. "--Metrics:Listen=127.0.0.1:9464")
 # Needs the .NET 10 SDK (unless DAEMON_BIN), python3, and the Debian packages the test
 # command installs (installed here too, with apt-get, if missing).
 # Builds into bench/e2e/build; the report is also written to bench/e2e/build/last-run.txt,
@@ -164,6 +165,8 @@ wait_for_line() {
 # files the daemon creates at start stay in the run's temporary directory.
 daemon_settings=(--FdsApi:Routing=connection --FdsApi:RequireToken=false --Tls:CertificatePath="$tmp/rds.crt" --Tls:KeyPath="$tmp/rds.key"
   --Sessions:TokenDirectory="$tmp" --Pipes:Directory="$tmp/pipe")
+read -ra extra_settings <<<"${DAEMON_ARGS:-}"
+daemon_settings+=("${extra_settings[@]}")
 load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 say "SessionManager end-to-end benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs," \
   "${seconds} s per run after ${warmup} s warmup, median of ${runs} runs" \

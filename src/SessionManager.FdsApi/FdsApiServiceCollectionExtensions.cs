@@ -21,6 +21,8 @@ public static class FdsApiServiceCollectionExtensions
         services.AddSingleton<InFlightCalls>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FdsApiLogLimits>();
+        services.AddMetrics();
+        services.AddSingleton<FdsApiMetrics>();
         services.AddSingleton<FdsApiDependencies>();
         services.AddSingleton<FdsApiServer>();
         services.AddHostedService(sp => sp.GetRequiredService<FdsApiServer>());

@@ -24,6 +24,8 @@ public static class IcpServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IcpLogLimits>();
         services.AddSingleton<RdsLink>();
+        services.AddMetrics();
+        services.AddSingleton<IcpMetrics>();
         services.AddSingleton<RdsClient>();
         services.AddIcpHandler<PingRequest, PingResponse, PingHandler>(MsgType.Ping);
         services.AddSingleton<IcpRequestDispatcher>();

@@ -65,6 +65,8 @@ public static class SessionsServiceCollectionExtensions
         services.AddSingleton<BackendStarter>();
         services.AddSingleton<SessionTokenFiles>();
         services.AddSingleton<PropertyStore>();
+        services.AddMetrics();
+        services.AddSingleton<SessionMetrics>();
         services.AddSingleton<SessionService>();
 
         services.AddIcpHandler<PropertyBoolRequest, PropertyBoolResponse, PropertyHandlers>(MsgType.PropertyBool);

@@ -1,3 +1,4 @@
+using SessionManager.Testing;
 using SessionManager.FdsApi.Handler;
 using SessionManager.IntegrationTests.Support;
 
@@ -88,5 +89,27 @@ public sealed class SessionTokenTests
     }
 
     /// <summary>WTS_CURRENT_SESSION as a Thrift i32.</summary>
+    [RootFact]
+    public async Task Calls_in_flight_are_bounded_per_token_in_the_daemon()
+    {
+        // Issue 20 item 1 through the daemon's own connection set-up: each fdsapi connection
+        // builds its handler's dependencies, and the per-token count must survive that (it did
+        // not: every call was counted as made without a token).
+        await using var rig = await SessionRig.StartAsync("FdsApi:RequireToken=true", "Icp:MaxPendingCalls=16",
+            "Icp:MaxPendingCallsPerSession=8", "Icp:MaxPendingCallsPerToken=2");
+        Assert.True((await rig.LogonAsync(1, "smtest1", SessionRig.Password1)).Succeeded);
+        string token = (await File.ReadAllLinesAsync(Path.Combine(rig.Daemon.DataDirectory, "ogon.session.2")))[0];
+        // An RDS server whose boxes stay open until somebody clicks.
+        rig.Rds.Answer = request => request.MsgType == (uint)SessionManager.Icp.Protocol.MsgType.Message ? null : StandardRdsAnswers.Answer(request);
+        using var client = await rig.Daemon.ClientAsync();
+
+        Assert.Equal(32001, await client.sendMessage(token, 2, "Hello", "box 1", 0, 0, false));
+        Assert.Equal(32001, await client.sendMessage(token, 2, "Hello", "box 2", 0, 0, false));
+        var refused = await Assert.ThrowsAsync<Thrift.TApplicationException>(() => client.sendMessage(token, 2, "Hello", "box 3", 0, 0, false));
+
+        Assert.Contains("(Icp:MaxPendingCallsPerToken)", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(rig.Daemon.Logs.Events, e => e.RenderMessage().Contains(token, StringComparison.Ordinal));
+    }
+
     private const int TokenCallGateCurrentSession = -1;
 }

@@ -7,8 +7,11 @@ namespace SessionManager.FdsApi.Handler;
 
 /// <summary>What every connection's <see cref="FdsApiHandler"/> shares (one instance for the daemon).</summary>
 public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, IFdsApiCallGate gate, InFlightCalls inFlight, FdsApiLogLimits logLimits, ILogger<FdsApiHandler> logger, ISessionDirectory? directory = null, ITokenService? tokens = null,
-    IOptions<FdsApiOptions>? options = null)
+    IOptions<FdsApiOptions>? options = null, FdsApiMetrics? metrics = null)
 {
+    /// <summary>Null in tests that build the handler by hand.</summary>
+    public FdsApiMetrics? Metrics { get; } = metrics;
+
     public RdsClient Rds { get; } = rds;
 
     public ISessionRouting Routing { get; } = routing;
@@ -33,4 +36,9 @@ public sealed class FdsApiDependencies(RdsClient rds, ISessionRouting routing, I
     /// in flight counted per token. Unchecked, every client may send the same fixed token.
     /// </summary>
     public bool TokensChecked { get; } = options?.Value.RequireToken ?? false;
+
+    /// <summary>The same dependencies with another check point (one connection's), everything
+    /// else, <see cref="TokensChecked"/> included, as the daemon's.</summary>
+    public FdsApiDependencies WithGate(IFdsApiCallGate connectionGate) =>
+        new(Rds, Routing, connectionGate, InFlight, LogLimits, Logger, Directory, Tokens, options, Metrics);
 }

@@ -121,6 +121,8 @@ public sealed partial class FdsApiHandler
                 _logger.NoRoute(method, sessionId, "no such session, or it has no RDP connection");
             }
 
+            _deps.Metrics?.Call(method, done ? FdsApiMetrics.Results.Ok : FdsApiMetrics.Results.NoRoute);
+
             return done;
         }
         catch (Exception ex) when (RecordFailure(ex, method, sessionId, 0, started))

@@ -40,13 +40,13 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
     public async Task<TVersion> getVersionInfo(TVersion? versionInfo, CancellationToken cancellationToken = default)
     {
         // A denied getVersionInfo still answers: a client must learn our version to talk at all.
-        await AdmitAsync(new FdsApiCall(nameof(getVersionInfo), null), cancellationToken);
+        await AdmitLocalAsync(new FdsApiCall(nameof(getVersionInfo), null), cancellationToken);
         return OurVersion;
     }
 
     public async Task<int> ping(int input, CancellationToken cancellationToken = default)
     {
-        await AdmitAsync(new FdsApiCall(nameof(ping), null), cancellationToken);
+        await AdmitLocalAsync(new FdsApiCall(nameof(ping), null), cancellationToken);
         return input;
     }
 
@@ -58,7 +58,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
             return await NotAvailableAsync<TReturnLogonConnection>(call, NoTokenService, cancellationToken);
         }
 
-        if (!await AdmitAsync(call, cancellationToken))
+        if (!await AdmitLocalAsync(call, cancellationToken))
         {
             return new TReturnLogonConnection { Success = false, AuthToken = "" };
         }
@@ -76,7 +76,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
             return await NotAvailableAsync<int>(call, NoTokenService, cancellationToken);
         }
 
-        return await AdmitAsync(call, cancellationToken) ? tokens.PermissionsOf(authToken) : 0;
+        return await AdmitLocalAsync(call, cancellationToken) ? tokens.PermissionsOf(authToken) : 0;
     }
 
     public async Task<bool> logoffConnection(string? authToken, CancellationToken cancellationToken = default)
@@ -87,7 +87,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
             return await NotAvailableAsync<bool>(call, NoTokenService, cancellationToken);
         }
 
-        return await AdmitAsync(call, cancellationToken) && tokens.Revoke(authToken);
+        return await AdmitLocalAsync(call, cancellationToken) && tokens.Revoke(authToken);
     }
 
     public async Task<TReturnEnumerateSession> enumerateSessions(string? authToken, int Version, CancellationToken cancellationToken = default)
@@ -98,7 +98,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
             return await NotAvailableAsync<TReturnEnumerateSession>(call, NoRegistryRouting, cancellationToken);
         }
 
-        if (!await AdmitAsync(call, cancellationToken))
+        if (!await AdmitLocalAsync(call, cancellationToken))
         {
             return new TReturnEnumerateSession { ReturnValue = false, SessionInfoList = [] };
         }
@@ -114,7 +114,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
             return await NotAvailableAsync<TReturnQuerySessionInformation>(call, NoRegistryRouting, cancellationToken);
         }
 
-        if (!await AdmitAsync(call, cancellationToken))
+        if (!await AdmitLocalAsync(call, cancellationToken))
         {
             return new TReturnQuerySessionInformation { ReturnValue = false };
         }
@@ -152,12 +152,25 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         return (await CheckAsync(call, cancellationToken)).Allowed;
     }
 
+    /// <summary>A locally answered call that passed the check point (its denial is counted there).</summary>
+    private async ValueTask<bool> AdmitLocalAsync(FdsApiCall call, CancellationToken cancellationToken)
+    {
+        bool allowed = await AdmitAsync(call, cancellationToken);
+        if (allowed)
+        {
+            _deps.Metrics?.Call(call.Method, FdsApiMetrics.Results.Ok);
+        }
+
+        return allowed;
+    }
+
     private async ValueTask<FdsApiAdmission> CheckAsync(FdsApiCall call, CancellationToken cancellationToken)
     {
         var admission = await _deps.Gate.AdmitAsync(call, cancellationToken);
         if (!admission.Allowed)
         {
             _logger.CallDenied(call.Method, call.SessionId, admission.DenialReason ?? "no reason given");
+            _deps.Metrics?.Call(call.Method, FdsApiMetrics.Results.Denied);
         }
 
         return admission;
@@ -186,6 +199,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
         if (!route.Found)
         {
             _logger.NoRoute(call.Method, sessionId, route.NoRouteReason ?? "unknown session");
+            _deps.Metrics?.Call(call.Method, FdsApiMetrics.Results.NoRoute);
         }
 
         return (route, caller);
@@ -207,15 +221,18 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
                 }
 
                 _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, icp.Message));
+                _deps.Metrics?.Call(method, FdsApiMetrics.Results.Error);
                 break;
             case OperationCanceledException:
                 string cause = _clientLeft.IsCancellationRequested ? "the client left during the call" : "session manager is shutting down";
                 _logger.CallFailed(method, sessionId, connectionId, null, ElapsedMs(started), cause);
                 _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, $"{method}: {cause}"));
+                _deps.Metrics?.Call(method, FdsApiMetrics.Results.Cancelled);
                 break;
             default:
                 _logger.CallCrashed(ex, method, sessionId);
                 _failures.Set(new TApplicationException(TApplicationException.ExceptionType.InternalError, $"{method} failed in the session manager: {ex.Message}"));
+                _deps.Metrics?.Call(method, FdsApiMetrics.Results.Crashed);
                 break;
         }
 
@@ -224,6 +241,7 @@ public sealed partial class FdsApiHandler : fdsapi.IAsync
 
     private void Succeeded(string method, int sessionId, uint connectionId, long started)
     {
+        _deps.Metrics?.Call(method, FdsApiMetrics.Results.Ok);
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             _logger.CallSucceeded(method, sessionId, connectionId, ElapsedMs(started));

@@ -90,6 +90,7 @@ internal sealed class FdsApiConnection(
                 return;
             }
 
+            deps.Metrics?.Connection(encrypted);
             if (format != ClientWireFormat.FramedBinary)
             {
                 logger.NonCanonicalWireFormat(_client, format.ToString());
@@ -193,8 +194,7 @@ internal sealed class FdsApiConnection(
         // One token per connection for its calls: ended by shutdown's abandon or by the client leaving.
         using var departed = new CancellationTokenSource();
         using var calls = CancellationTokenSource.CreateLinkedTokenSource(abandonCalls, departed.Token);
-        var connectionDeps = new FdsApiDependencies(deps.Rds, deps.Routing, new TokenWitnessGate(deps.Gate, stream), deps.InFlight,
-            deps.LogLimits, deps.Logger, deps.Directory, deps.Tokens);
+        var connectionDeps = deps.WithGate(new TokenWitnessGate(deps.Gate, stream));
         var methods = new FdsApiHandler(connectionDeps, failures, (_client as System.Net.IPEndPoint)?.Address.ToString() ?? "", departed.Token);
         using var watch = new ClientDepartureWatch(socket, departed, departures);
         var handler = new AbandonableCalls(methods, calls.Token, watch);

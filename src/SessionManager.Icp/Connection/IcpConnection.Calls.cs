@@ -145,6 +145,7 @@ public sealed partial class IcpConnection
             return;
         }
 
+        _metrics?.CallEnded(call.MsgType, _time.GetElapsedTime(call.StartedAt), response.Status == RPCStatus.Success ? IcpMetrics.Results.Ok : IcpMetrics.Results.Error);
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             _logger.CallAnswered(IcpMessageTypes.NameOf(call.MsgType), call.Tag, response.Status.ToString(), ElapsedMs(call.StartedAt));
@@ -210,6 +211,7 @@ public sealed partial class IcpConnection
         {
             var name = IcpMessageTypes.NameOf(call.MsgType);
             _logger.CallTimedOut(name, call.Tag, ElapsedMs(call.StartedAt));
+            _metrics?.CallEnded(call.MsgType, _time.GetElapsedTime(call.StartedAt, now), IcpMetrics.Results.Timeout);
             call.Fail(new IcpTimeoutException(name, call.Timeout) { Tag = call.Tag });
         }
     }

@@ -27,6 +27,7 @@ public sealed partial class IcpConnection : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly IIcpConnectionOwner? _owner;
     private readonly IcpLogLimits _logLimits;
+    private readonly IcpMetrics? _metrics;
     private readonly PendingCallTable _pending;
     private readonly SemaphoreSlim _requestSlots;
     private readonly CancellationTokenSource _closed = new();
@@ -37,8 +38,9 @@ public sealed partial class IcpConnection : IAsyncDisposable
     private volatile bool _ready;
 
     public IcpConnection(Stream transport, PeerCredentials peer, IcpOptions options, IcpRequestDispatcher dispatcher, ILogger logger,
-        TimeProvider? time = null, IIcpConnectionOwner? owner = null, IcpLogLimits? logLimits = null)
+        TimeProvider? time = null, IIcpConnectionOwner? owner = null, IcpLogLimits? logLimits = null, IcpMetrics? metrics = null)
     {
+        _metrics = metrics;
         _transport = transport;
         Peer = peer;
         _options = options;

@@ -29,9 +29,11 @@ public sealed class IcpListener : BackgroundService
     private Task? _serving;
 
     private readonly IcpLogLimits _logLimits;
+    private readonly IcpMetrics? _metrics;
 
-    public IcpListener(IOptions<IcpOptions> options, IOptionsMonitor<IcpOptions> current, RdsLink link, IcpRequestDispatcher dispatcher, TimeProvider time, IcpLogLimits logLimits, ILoggerFactory loggers)
+    public IcpListener(IOptions<IcpOptions> options, IOptionsMonitor<IcpOptions> current, RdsLink link, IcpRequestDispatcher dispatcher, TimeProvider time, IcpLogLimits logLimits, ILoggerFactory loggers, IcpMetrics? metrics = null)
     {
+        _metrics = metrics;
         _logLimits = logLimits;
         _options = options.Value;
         _current = current;
@@ -75,7 +77,7 @@ public sealed class IcpListener : BackgroundService
             return;
         }
 
-        var connection = new IcpConnection(new NetworkStream(socket, ownsSocket: true), peer, options, _dispatcher, _connectionLogger, _time, _link, _logLimits);
+        var connection = new IcpConnection(new NetworkStream(socket, ownsSocket: true), peer, options, _dispatcher, _connectionLogger, _time, _link, _logLimits, _metrics);
         if (!_link.TryClaim(connection, out var holder))
         {
             // The live connection is not disturbed; the newcomer is closed at once.

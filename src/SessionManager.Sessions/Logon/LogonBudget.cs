@@ -31,6 +31,14 @@ internal sealed class LogonBudget : IDisposable
     /// <summary>What the logon does from now on, as it reads after "ran out while".</summary>
     public void Step(string step) => _step = step;
 
+    /// <summary>How the logon went, for the metrics (SessionMetrics.Outcomes); null: not decided (an error).</summary>
+    public volatile string? Outcome;
+
+    /// <summary>Time spent in PAM and starting the backend (until its endpoint), for the metrics.</summary>
+    public TimeSpan Pam;
+
+    public TimeSpan Backend;
+
     public static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
     public void Dispose() => _source.Dispose();

@@ -31,10 +31,13 @@ public sealed partial class SessionService
     private readonly ILogger<SessionService> _logger;
     private readonly UserGate _users = new();
     private readonly Security.AuthThrottle _throttle;
+    private readonly SessionMetrics? _metrics;
 
     public SessionService(SessionRegistry registry, ISessionLauncher launcher, BackendStarter backends, DisplayAllocator displays, SessionTokenFiles tokens,
-        IOptionsMonitor<PolicyBook> policies, RdsClient rds, IOptionsMonitor<SessionsOptions> options, TimeProvider time, ILogger<SessionService> logger, Security.AuthThrottle throttle)
+        IOptionsMonitor<PolicyBook> policies, RdsClient rds, IOptionsMonitor<SessionsOptions> options, TimeProvider time, ILogger<SessionService> logger, Security.AuthThrottle throttle,
+        SessionMetrics? metrics = null)
     {
+        _metrics = metrics;
         _throttle = throttle;
         _registry = registry;
         _launcher = launcher;
@@ -69,6 +72,7 @@ public sealed partial class SessionService
     {
         // Read once: a reload during this logon does not change its budget.
         var budget = new LogonBudget(Settings.LogonBudget, _time);
+        long started = _time.GetTimestamp();
         var geometry = new Properties.ConnectionGeometry(request.Client.Width, request.Client.Height, request.Client.ColorDepth, request.Client.Width, request.Client.Height);
         var logon = _registry.BeginLogon(request.ConnectionId, request.LinkGeneration, request.Client, geometry);
         LogonStarted(_logger, request.User, request.ConnectionId);
@@ -100,6 +104,9 @@ public sealed partial class SessionService
         }
         finally
         {
+            // Read as the answer leaves: a logon the budget cut short counts as an error even if it ends well later.
+            _metrics?.Logon(budget.Outcome ?? SessionMetrics.Outcomes.Error);
+            _metrics?.LogonTimed(_time.GetElapsedTime(started), budget.Pam, budget.Backend);
             InBackground(FinishLogonAsync(work, answeredByWork, budget, logon, request), $"the logon of {request.User} (connection {request.ConnectionId})");
         }
     }
@@ -141,23 +148,30 @@ public sealed partial class SessionService
     {
         if (request.User.Length == 0 || request.Password.Length == 0)
         {
+            budget.Outcome = SessionMetrics.Outcomes.NoCredentials;
             return await GreeterAsync(request, "no credentials", budget);
         }
 
         if (!_throttle.MayTry(request.User, request.Client.Address, "LogonUser", out string throttled))
         {
             // Answered as a failed authentication, without asking PAM.
+            budget.Outcome = SessionMetrics.Outcomes.Throttled;
             return await GreeterAsync(request, throttled, budget);
         }
 
         ILogonAttempt attempt;
         budget.Step($"authenticating {request.User} with PAM");
+        long pamStarted = _time.GetTimestamp();
         try
         {
             attempt = await _launcher.AuthenticateAsync(request.User, request.Password, request.Client.Address, budget.Token);
+            budget.Pam = _time.GetElapsedTime(pamStarted);
         }
         catch (AuthenticationFailedException ex)
         {
+            // Before the greeter starts: its backend is not PAM's time.
+            budget.Pam = _time.GetElapsedTime(pamStarted);
+            budget.Outcome = SessionMetrics.Outcomes.BadPassword;
             _throttle.Failed(request.User, request.Client.Address, "LogonUser", ex.Message);
             LogonOutcome(_logger, "rejected", request.User, request.Client.Address, request.ConnectionId, ex.Message);
             return await GreeterAsync(request, ex.Message, budget);
@@ -180,6 +194,7 @@ public sealed partial class SessionService
                 _registry.Attach(s, request.ConnectionId, request.LinkGeneration);
                 return Task.CompletedTask;
             }, budget);
+            budget.Outcome = SessionMetrics.Outcomes.Success;
             return Grant(session.Record);
         }
     }
@@ -274,6 +289,7 @@ public sealed partial class SessionService
         }
         catch (SessionLimitException ex)
         {
+            budget.Outcome = SessionMetrics.Outcomes.Denied;
             if (display is { } d)
             {
                 _displays.Release(d);
@@ -299,6 +315,7 @@ public sealed partial class SessionService
             budget.Step($"waiting for backend '{backendName}' to create its endpoint {session.Record.PipeName} for session {session.Id} "
                 + $"(Backends:{backendName}:StartTimeout is {LogonBudget.Seconds(backend.StartTimeout)} s)");
             await _backends.WaitForEndpointAsync(session.Record, backendName, backend, backendUid, process, budget.Token);
+            budget.Backend += System.Diagnostics.Stopwatch.GetElapsedTime(startAt);
             BackendTimed(_logger, session.Id, System.Diagnostics.Stopwatch.GetElapsedTime(startAt, startedAt).TotalMilliseconds,
                 System.Diagnostics.Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds);
             return session;

@@ -86,6 +86,7 @@ public static class ConfigurationKeys
         new("Permissions:Level", "GUEST", "what a token's user may do to sessions not its own: FULL (0x01FF), USER (0x0049), GUEST (0x0008) or flags"),
         new("Policies:Groups:<group>:Permissions:Level", "", "the permission level of a group's members"),
         new("Policies:Users:<user>:Permissions:Level", "", "the permission level of one user"),
+        new("Metrics:Listen", "", "address:port serving /metrics in the Prometheus text format, e.g. 127.0.0.1:9464; empty: off (the meters still show in dotnet-counters). Beyond loopback: a warning at start"),
         new("Log:Format", "auto", "text, json (compact JSON, one event per line), or auto: text on a terminal, JSON otherwise"),
         new("Log:Console", "true", "false turns console logging off"),
         new("Serilog:MinimumLevel:Default", "Information", "lowest level logged: Verbose, Debug, Information, Warning, Error, Fatal"),

@@ -23,6 +23,8 @@ internal static class RestartOnlyKeys
         "Sessions:TokenDirectory",
         "Auth:PamService", "Auth:Timeout", "Auth:MaxConcurrent",
         "Log:Format", "Log:Console",
+        // The exporter listens from start to stop.
+        "Metrics:",
     ];
 
     public static bool Contains(string key) => Keys.Any(k => k.EndsWith(':')

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SessionManager.FdsApi;
 using SessionManager.Icp;
+using SessionManager.Metrics;
 using SessionManager.Sessions;
 
 namespace SessionManager.Hosting;
@@ -45,6 +46,9 @@ public static class SessionManagerHost
         services.AddSessionManagerLogging(configuration);
         services.AddSystemdNotify();
         services.AddOptionsValidators();
+
+        // First, so that a Metrics:Listen port in use stops start-up before anything else listens.
+        services.AddSessionManagerMetrics();
 
         // Order matters for shutdown (reverse order): fdsapi drains its calls first, while the
         // ICP link can still answer them.

@@ -23,6 +23,7 @@ internal static class StartupChecks
             {
                 Check<IcpOptions>(services), Check<FdsApiOptions>(services), Check<SessionsOptions>(services),
                 Check<LauncherOptions>(services), Check<AuthOptions>(services), Check<AuthThrottleOptions>(services),
+                Check<SessionManager.Metrics.MetricsOptions>(services),
             }.OfType<string>(),
         ];
 
