@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using SessionManager.Control;
 using SessionManager.FdsApi;
 using SessionManager.Icp;
 using SessionManager.Sessions;
@@ -38,6 +39,9 @@ public static class SessionManagerHost
 
         // Registered last, so stopped first: sessions end (LogoffUserSession) while the ICP link is up.
         builder.Services.AddSessions(builder.Configuration);
+
+        // After the sessions, so stopped before them: no smctl verb runs while sessions end.
+        builder.Services.AddControl();
         return builder;
     }
 }
