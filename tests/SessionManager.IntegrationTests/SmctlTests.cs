@@ -62,7 +62,8 @@ public sealed class SmctlTests(ITestOutputHelper output)
             Assert.Contains("User=smtest1", show.Lines);
             Assert.Contains("State=Active", show.Lines);
             Assert.Contains($"BackendPid={rig.Daemon.Sessions.Find(s1)!.BackendPid}", show.Lines);
-            Assert.Equal(["Active", "smtest1"], (await ctl.RunAsync("show-session", $"{s1}", "-p", "State", "-p", "User", "--value")).Lines);
+            // In the properties' order, as loginctl.
+            Assert.Equal(["smtest1", "Active"], (await ctl.RunAsync("show-session", $"{s1}", "-p", "State", "-p", "User", "--value")).Lines);
             Assert.Equal(2, (await ctl.RunAsync("show-session", $"{s1}", "-p", "NoSuchProperty")).ExitCode);
             Assert.Equal("smtest1", (await ctl.RunAsync("show-session", $"{s1}", "--json")).Json.GetProperty("user").GetString());
 

@@ -70,6 +70,7 @@ internal static class SessionViews
     }
 
     private static string DaemonVersion { get; } =
-        (Assembly.GetEntryAssembly() ?? typeof(SessionViews).Assembly).GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        // The daemon's own (a host that is not the daemon, such as a test runner, has another).
+        (Assembly.GetEntryAssembly() is { } entry && entry.GetName().Name == "SessionManager" ? entry : typeof(SessionViews).Assembly).GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? typeof(SessionViews).Assembly.GetName().Version?.ToString() ?? "unknown";
 }
