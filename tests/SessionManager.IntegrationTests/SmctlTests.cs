@@ -238,6 +238,23 @@ public sealed class SmctlTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task The_default_reloader_raises_SIGHUP_in_a_process_that_handles_it()
+    {
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var handler = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            received.TrySetResult();
+        });
+
+        var result = await new SessionManager.Control.Reload.SignalConfigurationReloader().ReloadAsync(CancellationToken.None);
+
+        Assert.True(result.Done, result.Message);
+        Assert.StartsWith("reload requested", result.Message);
+        await received.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private sealed class CountingReloader : SessionManager.Control.Reload.IConfigurationReloader
     {
         public int Calls;
