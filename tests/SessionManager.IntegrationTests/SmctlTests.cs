@@ -238,6 +238,57 @@ public sealed class SmctlTests(ITestOutputHelper output)
         }
     }
 
+    [RootFact]
+    public async Task The_control_socket_answers_malformed_oversized_and_other_version_requests_with_one_line_and_closes()
+    {
+        var socket = Smctl.NewSocketPath();
+        try
+        {
+            await using var daemon = await Daemon.StartAsync($"Control:SocketPath={socket}");
+            async Task<string> ask(byte[] request)
+            {
+                using var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                await client.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket));
+                try
+                {
+                    await client.SendAsync(request);
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // An oversized request is answered before it is all sent, and the rest refused.
+                }
+
+                using var answer = new MemoryStream();
+                var buffer = new byte[4096];
+                int read;
+                try
+                {
+                    while ((read = await client.ReceiveAsync(buffer)) > 0)
+                    {
+                        answer.Write(buffer, 0, read);
+                    }
+                }
+                catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionReset)
+                {
+                    // The daemon closed with the oversized rest unread: Linux then resets, after the answer.
+                }
+
+                return System.Text.Encoding.UTF8.GetString(answer.ToArray());
+            }
+
+            Assert.Contains("\"outcome\":\"BadRequest\"", await ask("not json\n"u8.ToArray()));
+            Assert.Contains("\"outcome\":\"BadRequest\"", await ask([.. System.Text.Encoding.UTF8.GetBytes($"{{\"verb\":\"Status\",\"text\":\"{new string('x', 20000)}\"}}\n")]));
+            Assert.Contains("\"outcome\":\"UnsupportedVersion\"", await ask("{\"version\":2,\"verb\":\"Status\"}\n"u8.ToArray()));
+            string ok = await ask("{\"version\":1,\"verb\":\"Status\"}\n"u8.ToArray());
+            Assert.EndsWith("\n", ok);
+            Assert.Contains("\"outcome\":\"Ok\"", ok);
+        }
+        finally
+        {
+            Smctl.RemoveDirectory(socket);
+        }
+    }
+
     [Fact]
     public async Task The_default_reloader_raises_SIGHUP_in_a_process_that_handles_it()
     {
