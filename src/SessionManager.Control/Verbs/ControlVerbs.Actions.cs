@@ -20,7 +20,7 @@ internal sealed partial class ControlVerbs
             return new ControlResponse { Outcome = ControlOutcome.Failed, Error = $"session {s.Id} is not connected ({s.State})" };
         }
 
-        bool closed = await sessions.DisconnectAsync(s.Id);
+        bool closed = await sessions.DisconnectAsync(s.Id, $"disconnected with smctl by uid {caller.Uid}");
         return new ControlResponse
         {
             SessionIds = [s.Id],

@@ -389,7 +389,7 @@ public sealed partial class SessionService
     }
 
     /// <summary>fdsapi disconnectSession: close the RDP connection, keep the session Disconnected.</summary>
-    public async Task<bool> DisconnectAsync(int sessionId)
+    public async Task<bool> DisconnectAsync(int sessionId, string reason = "disconnected by an fdsapi client")
     {
         if (_registry.Get(sessionId) is not { } session || session.Record.ConnectionId is not { } connectionId)
         {
@@ -397,7 +397,7 @@ public sealed partial class SessionService
         }
 
         bool closed = await LogoffConnectionAsync(connectionId);
-        _registry.Detach(session, "disconnected by an fdsapi client");
+        _registry.Detach(session, reason);
         return closed;
     }
 
