@@ -74,6 +74,7 @@ internal sealed class DaemonRun : IAsyncDisposable
         string[] args =
         [
             $"--Icp:SocketPath={socket}",
+            $"--Control:SocketPath={socket}.control",
             "--FdsApi:Port=0",
             "--FdsApi:Routing=sessions",
             "--Log:Format=json",

@@ -40,7 +40,7 @@ run_one() { # label frame_bytes daemon settings...
   local label="$1" frame="$2"; shift 2
   local port
   port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  (cd "$(dirname "$daemon")" && exec env "${unit_env[@]}" "$daemon" --Icp:SocketPath="$tmp/sm.sock" --FdsApi:Port="$port" \
+  (cd "$(dirname "$daemon")" && exec env "${unit_env[@]}" "$daemon" --Icp:SocketPath="$tmp/sm.sock" --Control:SocketPath="$tmp/control.sock" --FdsApi:Port="$port" \
     --FdsApi:MaxConnections=1100 --Serilog:MinimumLevel:Default=Warning --Tls:CertificatePath="$tmp/rds.crt" \
     --Tls:KeyPath="$tmp/rds.key" --Sessions:TokenDirectory="$tmp" --Pipes:Directory="$tmp/pipe" "$@") >"$build/daemon-$label.log" 2>&1 &
   daemon_pid=$!

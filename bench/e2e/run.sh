@@ -177,11 +177,11 @@ say "daemon environment (the DOTNET_ lines of deploy/sessionmanager.service): ${
 
 # Start-up: median of 3 starts, each timed from exec until both sockets accept.
 startup_ms="$(python3 "$here/startup.py" --unix "$icp_socket" --port "$daemon_port" --runs 3 -- \
-  env "${unit_env[@]}" "$daemon" --Icp:SocketPath="$icp_socket" --FdsApi:Port="$daemon_port" "${daemon_settings[@]}")" ||
+  env "${unit_env[@]}" "$daemon" --Icp:SocketPath="$icp_socket" --Control:SocketPath="$icp_socket.control" --FdsApi:Port="$daemon_port" "${daemon_settings[@]}")" ||
   fail "the daemon did not start"
 
 # The daemon finds its appsettings.json in the working directory.
-(cd "$(dirname "$daemon")" && exec env "${unit_env[@]}" "$daemon" --Icp:SocketPath="$icp_socket" \
+(cd "$(dirname "$daemon")" && exec env "${unit_env[@]}" "$daemon" --Icp:SocketPath="$icp_socket" --Control:SocketPath="$icp_socket.control" \
   --FdsApi:Port="$daemon_port" --Serilog:MinimumLevel:Default=Warning "${daemon_settings[@]}") >"$build/daemon.log" 2>&1 &
 daemon_pid=$!
 pids+=("$daemon_pid")

@@ -87,7 +87,7 @@ install -m 0755 "$here/postinst" "$here/prerm" "$here/postrm" "$stage/DEBIAN/"
 # Modes as Debian wants them whatever the publish and the umask left: data 0644, programs 0755.
 find "$stage" -type d -exec chmod 0755 {} +
 find "$stage" -path "$stage/DEBIAN" -prune -o -type f -exec chmod 0644 {} +
-chmod 0755 "$lib/SessionManager" "$lib/createdump" "$lib/sm-launcher" "$lib/sm-spawner"
+chmod 0755 "$lib/SessionManager" "$lib/smctl" "$lib/createdump" "$lib/sm-launcher" "$lib/sm-spawner"
 chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/conffiles" "$stage/DEBIAN/md5sums"
 
 deb="$out/sessionmanager_${version}_${arch}.deb"

@@ -39,6 +39,7 @@ public sealed partial class ConfigurationKeysTests
             (AuthOptions.SectionName, new SessionManager.Sessions.Security.AuthThrottleOptions()),
             (TlsOptions.SectionName, new TlsOptions()),
             (PipesOptions.SectionName, new PipesOptions()),
+            (SessionManager.Control.ControlOptions.SectionName, new SessionManager.Control.ControlOptions()),
         })
         {
             foreach (var property in options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))

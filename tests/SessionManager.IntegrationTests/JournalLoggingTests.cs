@@ -117,7 +117,7 @@ public sealed class JournalLoggingTests
         var dll = Path.Combine(AppContext.BaseDirectory, "SessionManager.dll");
         var info = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add($"{shellPrefix} dotnet \"$0\" --Log:Format=json --FdsApi:Port=0 --Icp:SocketPath=\"$1\"");
+        info.ArgumentList.Add($"{shellPrefix} dotnet \"$0\" --Log:Format=json --FdsApi:Port=0 --Icp:SocketPath=\"$1\" --Control:SocketPath=\"$1.control\"");
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add(socketPath);
         using var daemon = Process.Start(info)!;

@@ -44,6 +44,7 @@ public sealed partial class UnitSettingsTests
             [
                 .. SessionRig.DaemonSettings(directory).Select(s => "--" + s),
                 $"--Icp:SocketPath={directory}/sm.sock",
+                $"--Control:SocketPath={directory}/control.sock",
                 "--FdsApi:Port=0",
                 "--Backends:desktop:Command:0=/bin/sh",
                 "--Backends:desktop:Command:1=-c",

@@ -49,6 +49,7 @@ public sealed partial class FuzzDaemon : IAsyncDisposable
     public static IReadOnlyList<string> Arguments(string scratch, FuzzSettings settings) =>
     [
         $"--Icp:SocketPath={Path.Combine(scratch, "sm.sock")}",
+        $"--Control:SocketPath={Path.Combine(scratch, "control.sock")}",
         "--FdsApi:Port=0",
         "--Log:Format=json",
         $"--Icp:PingInterval={settings.DaemonPingInterval:c}",

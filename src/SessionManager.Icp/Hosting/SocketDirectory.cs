@@ -23,18 +23,18 @@ internal static class SocketDirectory
         directory.TrimEnd('/') == WinPrPipeDirectory ? SharedMode : PrivateMode;
 
     /// <exception cref="StartupException">the directory cannot be made or is not safe to use.</exception>
-    public static void Prepare(string directory, ILogger logger)
+    public static void Prepare(string directory, ILogger logger, string key = SocketPathRules.IcpKey)
     {
-        using var fd = OpenOrCreate(directory, logger);
+        using var fd = OpenOrCreate(directory, logger, key);
         var status = FileStatus.OfDescriptor(fd.Value)
-            ?? throw new StartupException($"Icp:SocketPath: cannot examine directory {directory}");
-        if (Problem(directory, status) is { } problem)
+            ?? throw new StartupException($"{key}: cannot examine directory {directory}");
+        if (Problem(directory, status, key) is { } problem)
         {
             throw new StartupException(problem);
         }
     }
 
-    private static FileDescriptor OpenOrCreate(string directory, ILogger logger)
+    private static FileDescriptor OpenOrCreate(string directory, ILogger logger, string key)
     {
         // An existing directory may be reached through a symbolic link: what is checked is the
         // directory the link leads to, which is where the socket would be.
@@ -48,14 +48,14 @@ internal static class SocketDirectory
         if (errno != Libc.ENOENT)
         {
             throw new StartupException(errno == Libc.ENOTDIR
-                ? $"Icp:SocketPath: {directory} is not a directory"
-                : $"Icp:SocketPath: cannot open directory {directory}: {Libc.Describe(errno)}");
+                ? $"{key}: {directory} is not a directory"
+                : $"{key}: cannot open directory {directory}: {Libc.Describe(errno)}");
         }
 
-        return Create(directory, logger);
+        return Create(directory, logger, key);
     }
 
-    private static FileDescriptor Create(string directory, ILogger logger)
+    private static FileDescriptor Create(string directory, ILogger logger, string key)
     {
         var mode = ModeForNew(directory);
         try
@@ -67,21 +67,21 @@ internal static class SocketDirectory
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"Icp:SocketPath: cannot create directory {directory}: {ex.Message}", ex);
+            throw new StartupException($"{key}: cannot create directory {directory}: {ex.Message}", ex);
         }
 
         bool created = Libc.Mkdir(directory, (uint)PrivateMode) == 0;
         int errno = Marshal.GetLastPInvokeError();
         if (!created && errno != Libc.EEXIST)
         {
-            throw new StartupException($"Icp:SocketPath: cannot create directory {directory}: {Libc.Describe(errno)}");
+            throw new StartupException($"{key}: cannot create directory {directory}: {Libc.Describe(errno)}");
         }
 
         // O_NOFOLLOW: what we just made is a directory, not a link someone put there meanwhile.
         int fd = Libc.Open(directory, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
         if (fd < 0)
         {
-            throw new StartupException($"Icp:SocketPath: cannot open directory {directory}: {Libc.Describe(Marshal.GetLastPInvokeError())}");
+            throw new StartupException($"{key}: cannot open directory {directory}: {Libc.Describe(Marshal.GetLastPInvokeError())}");
         }
 
         var handle = new FileDescriptor(fd);
@@ -92,7 +92,7 @@ internal static class SocketDirectory
             {
                 int chmodErrno = Marshal.GetLastPInvokeError();
                 handle.Dispose();
-                throw new StartupException($"Icp:SocketPath: cannot set the mode of directory {directory}: {Libc.Describe(chmodErrno)}");
+                throw new StartupException($"{key}: cannot set the mode of directory {directory}: {Libc.Describe(chmodErrno)}");
             }
 
             logger.SocketDirectoryCreated(directory, Octal(mode));
@@ -101,18 +101,18 @@ internal static class SocketDirectory
         return handle;
     }
 
-    internal static string? Problem(string directory, FileStatus status)
+    internal static string? Problem(string directory, FileStatus status, string key = SocketPathRules.IcpKey)
     {
         uint self = Libc.Geteuid();
         if (status.Uid != 0 && status.Uid != self)
         {
-            return $"Icp:SocketPath: directory {directory} is owned by uid {status.Uid}, not by root or by us (uid {self}): a local user could swap the sockets";
+            return $"{key}: directory {directory} is owned by uid {status.Uid}, not by root or by us (uid {self}): a local user could swap the sockets";
         }
 
         const UnixFileMode othersMayWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
         if ((status.Mode & othersMayWrite) != 0 && (status.Mode & UnixFileMode.StickyBit) == 0)
         {
-            return $"Icp:SocketPath: directory {directory} (mode {Octal(status.Mode)}) is writable by group or others without the sticky bit: a local user could swap the sockets";
+            return $"{key}: directory {directory} (mode {Octal(status.Mode)}) is writable by group or others without the sticky bit: a local user could swap the sockets";
         }
 
         return null;

@@ -37,7 +37,7 @@ internal sealed class SocketLock : IDisposable
 
     /// <summary>Takes the lock for <paramref name="socketPath"/> and writes our pid into it.</summary>
     /// <exception cref="StartupException">another daemon holds it, or the lock file is not safe to use.</exception>
-    public static SocketLock Acquire(string socketPath)
+    public static SocketLock Acquire(string socketPath, string key = SocketPathRules.IcpKey)
     {
         string lockPath = LockPathFor(socketPath);
         int fd = Libc.Open(lockPath, Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, LockFileMode);
@@ -45,30 +45,30 @@ internal sealed class SocketLock : IDisposable
         {
             int errno = Marshal.GetLastPInvokeError();
             throw new StartupException(errno == Libc.ELOOP
-                ? $"Icp:SocketPath: lock file {lockPath} is a symbolic link; refusing to follow it"
-                : $"Icp:SocketPath: cannot open lock file {lockPath}: {Libc.Describe(errno)}");
+                ? $"{key}: lock file {lockPath} is a symbolic link; refusing to follow it"
+                : $"{key}: cannot open lock file {lockPath}: {Libc.Describe(errno)}");
         }
 
         var handle = new FileDescriptor(fd);
         try
         {
-            CheckIsOurs(lockPath, fd);
+            CheckIsOurs(lockPath, fd, key);
             while (Libc.Flock(fd, Libc.LOCK_EX | Libc.LOCK_NB) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno == Libc.EWOULDBLOCK)
                 {
                     string holder = ReadPid(fd) is { } pid ? $"pid {pid}" : "pid unknown";
-                    throw new StartupException($"Icp:SocketPath: {socketPath} is in use by another running session manager ({holder})");
+                    throw new StartupException($"{key}: {socketPath} is in use by another running session manager ({holder})");
                 }
 
                 if (errno != Libc.EINTR)
                 {
-                    throw new StartupException($"Icp:SocketPath: cannot lock {lockPath}: {Libc.Describe(errno)}");
+                    throw new StartupException($"{key}: cannot lock {lockPath}: {Libc.Describe(errno)}");
                 }
             }
 
-            WritePid(lockPath, fd, Environment.ProcessId);
+            WritePid(lockPath, fd, Environment.ProcessId, key);
             var taken = new SocketLock(socketPath, lockPath, handle);
             Held[socketPath] = taken;
             return taken;
@@ -96,29 +96,29 @@ internal sealed class SocketLock : IDisposable
     }
 
     /// <summary>A lock file another user made could be held by them forever, keeping us from starting.</summary>
-    private static void CheckIsOurs(string lockPath, int fd)
+    private static void CheckIsOurs(string lockPath, int fd, string key)
     {
-        var status = FileStatus.OfDescriptor(fd) ?? throw new StartupException($"Icp:SocketPath: cannot examine lock file {lockPath}");
+        var status = FileStatus.OfDescriptor(fd) ?? throw new StartupException($"{key}: cannot examine lock file {lockPath}");
         if (status.Kind != FileKind.Regular)
         {
-            throw new StartupException($"Icp:SocketPath: lock file {lockPath} is not a regular file");
+            throw new StartupException($"{key}: lock file {lockPath} is not a regular file");
         }
 
         uint self = Libc.Geteuid();
         if (status.Uid != 0 && status.Uid != self)
         {
-            throw new StartupException($"Icp:SocketPath: lock file {lockPath} is owned by uid {status.Uid}, not by root or by us (uid {self})");
+            throw new StartupException($"{key}: lock file {lockPath} is owned by uid {status.Uid}, not by root or by us (uid {self})");
         }
     }
 
-    private static unsafe void WritePid(string lockPath, int fd, int pid)
+    private static unsafe void WritePid(string lockPath, int fd, int pid, string key)
     {
         byte[] text = Encoding.ASCII.GetBytes(pid.ToString(CultureInfo.InvariantCulture) + "\n");
         fixed (byte* bytes = text)
         {
             if (Libc.Ftruncate(fd, 0) != 0 || Libc.Pwrite(fd, bytes, (nuint)text.Length, 0) != text.Length)
             {
-                throw new StartupException($"Icp:SocketPath: cannot write lock file {lockPath}: {Libc.Describe(Marshal.GetLastPInvokeError())}");
+                throw new StartupException($"{key}: cannot write lock file {lockPath}: {Libc.Describe(Marshal.GetLastPInvokeError())}");
             }
         }
     }

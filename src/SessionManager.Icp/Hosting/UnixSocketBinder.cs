@@ -15,25 +15,29 @@ namespace SessionManager.Icp.Hosting;
 internal static class UnixSocketBinder
 {
     /// <exception cref="StartupException">the socket cannot be created; the message names the key.</exception>
-    public static Socket Bind(IcpOptions options, ILogger logger)
+    public static Socket Bind(IcpOptions options, ILogger logger) =>
+        Bind(options.SocketPath, options.ParsedSocketMode, options.SocketMode, SocketPathRules.IcpKey, logger);
+
+    /// <summary>Any daemon socket (the ICP one, the control one): <paramref name="key"/> is named in every message.</summary>
+    /// <exception cref="StartupException">the socket cannot be created; the message names the key.</exception>
+    internal static Socket Bind(string path, UnixFileMode mode, string modeText, string key, ILogger logger)
     {
-        var path = options.SocketPath;
-        if (SocketPathRules.Problem(path) is { } problem)
+        if (SocketPathRules.Problem(path, key) is { } problem)
         {
             throw new StartupException(problem);
         }
 
         if (Path.GetDirectoryName(path) is { Length: > 0 } directory)
         {
-            SocketDirectory.Prepare(directory, logger);
+            SocketDirectory.Prepare(directory, logger, key);
         }
 
-        var held = SocketLock.Acquire(path);
+        var held = SocketLock.Acquire(path, key);
         logger.LockAcquired(held.LockPath, Environment.ProcessId);
         try
         {
-            ReplaceStale(path, logger);
-            return Listen(path, options, logger);
+            ReplaceStale(path, key, logger);
+            return Listen(path, mode, modeText, key, logger);
         }
         catch
         {
@@ -42,7 +46,7 @@ internal static class UnixSocketBinder
         }
     }
 
-    private static Socket Listen(string path, IcpOptions options, ILogger logger)
+    private static Socket Listen(string path, UnixFileMode mode, string modeText, string key, ILogger logger)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -52,15 +56,19 @@ internal static class UnixSocketBinder
             // A socket file's mode cannot be set through the socket's descriptor (fchmod changes
             // the socket inode, not the file); by path is safe here because the directory is
             // ours or sticky, so nobody else can swap the file between bind and chmod.
-            File.SetUnixFileMode(path, options.ParsedSocketMode);
+            File.SetUnixFileMode(path, mode);
             socket.Listen(16);
-            logger.Listening(path, options.SocketMode);
+            if (key == SocketPathRules.IcpKey)
+            {
+                logger.Listening(path, modeText); // other sockets log their own line, naming what listens
+            }
+
             return socket;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SocketException)
         {
             socket.Dispose();
-            throw new StartupException($"Icp:SocketPath: cannot listen on {path}: {ex.Message}", ex);
+            throw new StartupException($"{key}: cannot listen on {path}: {ex.Message}", ex);
         }
         catch
         {
@@ -70,7 +78,7 @@ internal static class UnixSocketBinder
     }
 
     /// <summary>Called with the lock held: a socket at the path was left by a daemon that died.</summary>
-    private static void ReplaceStale(string path, ILogger logger)
+    private static void ReplaceStale(string path, string key, ILogger logger)
     {
         FileStatus? status;
         try
@@ -79,7 +87,7 @@ internal static class UnixSocketBinder
         }
         catch (IOException ex)
         {
-            throw new StartupException($"Icp:SocketPath: cannot examine {path}: {ex.Message}", ex);
+            throw new StartupException($"{key}: cannot examine {path}: {ex.Message}", ex);
         }
 
         switch (status?.Kind)
@@ -89,19 +97,19 @@ internal static class UnixSocketBinder
             case FileKind.Socket:
                 if (Libc.Unlink(path) != 0)
                 {
-                    throw new StartupException($"Icp:SocketPath: cannot remove the stale socket {path}: {Libc.Describe(Marshal.GetLastPInvokeError())}");
+                    throw new StartupException($"{key}: cannot remove the stale socket {path}: {Libc.Describe(Marshal.GetLastPInvokeError())}");
                 }
 
                 logger.StaleSocketReplaced(path);
                 return;
             case FileKind.Directory:
-                throw new StartupException($"Icp:SocketPath: {path} is a directory; name the socket file inside it, e.g. {path}/FreeRDS_SessionManager");
+                throw new StartupException($"{key}: {path} is a directory; name the socket file inside it, e.g. {path}/FreeRDS_SessionManager");
             case FileKind.SymbolicLink:
-                throw new StartupException($"Icp:SocketPath: {path} is a symbolic link, not a socket; not following or replacing it");
+                throw new StartupException($"{key}: {path} is a symbolic link, not a socket; not following or replacing it");
             case FileKind.Regular:
-                throw new StartupException($"Icp:SocketPath: {path} is a regular file, not a socket; not replacing it (remove it or choose another path)");
+                throw new StartupException($"{key}: {path} is a regular file, not a socket; not replacing it (remove it or choose another path)");
             default:
-                throw new StartupException($"Icp:SocketPath: {path} exists and is not a socket; not replacing it");
+                throw new StartupException($"{key}: {path} exists and is not a socket; not replacing it");
         }
     }
 

@@ -41,6 +41,9 @@ public sealed class SessionLauncher : IDisposable
 
     internal int IdleLaunchers => _pool.IdleCount;
 
+    /// <summary>smctl status: the pool's configured size and its idle launchers now.</summary>
+    public (int Size, int Idle) PoolState => (_options.PoolSize, _pool.IdleCount);
+
     /// <summary>
     /// For a logon: waits for one of the Auth:MaxConcurrent slots first, then takes an idle
     /// launcher from the pool (or starts one if none is idle) holding it (released after its

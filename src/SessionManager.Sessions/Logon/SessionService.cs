@@ -57,6 +57,9 @@ public sealed partial class SessionService
     /// <summary>The Sessions:* settings in use (they follow reloads; read once per logon or call).</summary>
     private SessionsOptions Settings => _settings.CurrentValue;
 
+    /// <summary>smctl drain: new user sessions refused, reconnects served.</summary>
+    public DrainSwitch Drain { get; } = new();
+
     /// <summary>
     /// LogonUser: authenticate, pick or create the session, start its backend, and return what
     /// the RDS needs, all within <see cref="SessionsOptions.LogonBudget"/>. Bad or missing
@@ -225,6 +228,14 @@ public sealed partial class SessionService
             await attempt.DiscardAsync();
             await commit(reused, true);
             return reused;
+        }
+
+        if (Drain.IsDraining)
+        {
+            // The greeter cannot show a text of ours (SBP has no message): the client sees a
+            // failed logon, and the log says why.
+            LogonRefusedDraining(_logger, account.UserName, client.Address);
+            throw new LogonFailedException($"the session manager is draining (maintenance): no new session for {account.UserName}");
         }
 
         var session = await StartSessionAsync(account.UserName, null, isGreeter: false, policy, policy.Backend, client, rds,
@@ -399,7 +410,7 @@ public sealed partial class SessionService
     }
 
     /// <summary>fdsapi disconnectSession: close the RDP connection, keep the session Disconnected.</summary>
-    public async Task<bool> DisconnectAsync(int sessionId)
+    public async Task<bool> DisconnectAsync(int sessionId, string reason = "disconnected by an fdsapi client")
     {
         if (_registry.Get(sessionId) is not { } session || session.Record.ConnectionId is not { } connectionId)
         {
@@ -407,7 +418,7 @@ public sealed partial class SessionService
         }
 
         bool closed = await LogoffConnectionAsync(connectionId);
-        _registry.Detach(session, "disconnected by an fdsapi client");
+        _registry.Detach(session, reason);
         return closed;
     }
 
@@ -516,6 +527,9 @@ public sealed partial class SessionService
 
     [LoggerMessage(3506, LogLevel.Warning, "Logon of {User} (connection {ConnectionId}) attached session {SessionId} after its answer had left (Sessions:LogonBudget): let go as if the client disconnected")]
     private static partial void LateLogonLetGo(ILogger logger, string user, uint connectionId, int sessionId);
+
+    [LoggerMessage(3590, LogLevel.Warning, "Logon of {User} from {ClientAddress} refused: the session manager is draining (smctl drain) and the user has no session to reconnect to")]
+    private static partial void LogonRefusedDraining(ILogger logger, string user, string clientAddress);
 
     [LoggerMessage(3502, LogLevel.Warning, "Session {SessionId}: stopping its backend failed: {Reason}")]
     private static partial void BackendStopFailed(ILogger logger, int sessionId, string reason);

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,9 @@ internal sealed class ConfigurationReloader : BackgroundService
     // Signals that arrive while a reload runs collapse into one more reload.
     private readonly Channel<bool> _requests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly PosixSignalRegistration _sighup;
+
+    // One reload at a time, whether a signal or smctl asked for it.
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     // What the running values were read from: reloadable keys are compared with the last
     // published generation, restart-only keys with the start (their values never change).
@@ -73,17 +77,7 @@ internal sealed class ConfigurationReloader : BackgroundService
         {
             await foreach (var _ in _requests.Reader.ReadAllAsync(stoppingToken))
             {
-                _notifier.Reloading(_time);
-                _logger.ConfigurationReloading();
-                try
-                {
-                    await ReloadAsync();
-                }
-                finally
-                {
-                    // systemd leaves "reloading" at READY=1, whether the new file was taken or not.
-                    _notifier.Notify(ServiceState.Ready);
-                }
+                await RequestedReloadAsync(stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -91,8 +85,33 @@ internal sealed class ConfigurationReloader : BackgroundService
         }
     }
 
+    /// <summary>A reload as systemd sees it (RELOADING=1 ... READY=1), for SIGHUP and smctl alike;
+    /// the outcome is what <c>smctl reload</c> prints.</summary>
+    public async Task<ReloadOutcome> RequestedReloadAsync(CancellationToken cancellationToken)
+    {
+        await _oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            _notifier.Reloading(_time);
+            _logger.ConfigurationReloading();
+            try
+            {
+                return await ReloadAsync();
+            }
+            finally
+            {
+                // systemd leaves "reloading" at READY=1, whether the new file was taken or not.
+                _notifier.Notify(ServiceState.Ready);
+            }
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
     /// <summary>One reload: read, compose, check, publish or refuse.</summary>
-    internal async Task ReloadAsync()
+    internal async Task<ReloadOutcome> ReloadAsync()
     {
         IConfigurationRoot candidate;
         try
@@ -101,8 +120,7 @@ internal sealed class ConfigurationReloader : BackgroundService
         }
         catch (Exception ex)
         {
-            _logger.ConfigurationReloadRefused(DaemonRunner.Describe(ex) ?? ex.Message);
-            return;
+            return Refused(DaemonRunner.Describe(ex) ?? ex.Message);
         }
 
         var services = new ServiceCollection();
@@ -115,16 +133,14 @@ internal sealed class ConfigurationReloader : BackgroundService
             var problems = StartupChecks.Problems(provider);
             if (problems.Count > 0)
             {
-                _logger.ConfigurationReloadRefused(string.Join("; ", problems));
-                return;
+                return Refused(string.Join("; ", problems));
             }
 
             values = provider.GetServices<IReloadable>().ToDictionary(r => r.ValueType, r => r.Current);
         }
         catch (Exception ex)
         {
-            _logger.ConfigurationReloadRefused(DaemonRunner.Describe(ex) ?? $"{ex.GetType().Name}: {ex.Message}");
-            return;
+            return Refused(DaemonRunner.Describe(ex) ?? $"{ex.GetType().Name}: {ex.Message}");
         }
 
         var changed = ChangedKeys(_published ?? _started, candidate);
@@ -132,7 +148,15 @@ internal sealed class ConfigurationReloader : BackgroundService
         _generations.Publish(values);
         _levels.Apply(provider.GetRequiredService<LogSettings>());
         _published = candidate;
-        _logger.ConfigurationReloaded(_generations.Number, List(changed.Where(k => !RestartOnlyKeys.Contains(k))), List(needRestart));
+        string applied = List(changed.Where(k => !RestartOnlyKeys.Contains(k)));
+        _logger.ConfigurationReloaded(_generations.Number, applied, List(needRestart));
+        return new ReloadOutcome(true, $"configuration generation {_generations.Number}: changed {applied}; needing a restart (kept at their running values) {List(needRestart)}");
+    }
+
+    private ReloadOutcome Refused(string problems)
+    {
+        _logger.ConfigurationReloadRefused(problems);
+        return new ReloadOutcome(false, $"refused, the running configuration is kept: {problems}");
     }
 
     /// <summary>The configuration from the sources the host was built with, read anew.</summary>
@@ -168,12 +192,28 @@ internal sealed class ConfigurationReloader : BackgroundService
     private static string List(IEnumerable<string> keys) => keys.Any() ? string.Join(", ", keys) : "none";
 }
 
+/// <param name="Taken">true: the new configuration runs; false: it was refused (<paramref name="Summary"/> says why).</param>
+internal sealed record ReloadOutcome(bool Taken, string Summary);
+
+/// <summary><c>smctl reload</c> through the daemon's own reload: it waits for it and reports what it did.</summary>
+internal sealed class ControlReload(ConfigurationReloader reloader) : SessionManager.Control.Reload.IConfigurationReloader
+{
+    public async Task<SessionManager.Control.Reload.ReloadResult> ReloadAsync(CancellationToken cancellationToken)
+    {
+        var outcome = await reloader.RequestedReloadAsync(cancellationToken);
+        return new SessionManager.Control.Reload.ReloadResult(outcome.Taken, outcome.Summary);
+    }
+}
+
 internal static class ConfigurationReloadRegistration
 {
     public static IServiceCollection AddConfigurationReload(this IServiceCollection services)
     {
         services.AddSingleton<ConfigurationReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigurationReloader>());
+        // In place of the control library's stand-in (a SIGHUP to itself, reporting only "requested").
+        services.RemoveAll<SessionManager.Control.Reload.IConfigurationReloader>();
+        services.AddSingleton<SessionManager.Control.Reload.IConfigurationReloader, ControlReload>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using SessionManager.Control;
 using SessionManager.FdsApi;
 using SessionManager.Icp;
 using SessionManager.Metrics;
@@ -56,7 +57,10 @@ public static class SessionManagerHost
         services.AddIcp();
         services.AddFdsApi();
 
-        // Registered last, so stopped first: sessions end (LogoffUserSession) while the ICP link is up.
+        // Registered after the link, so stopped before it: sessions end (LogoffUserSession) while the ICP link is up.
         services.AddSessions(configuration);
+
+        // After the sessions, so stopped before them: no smctl verb runs while sessions end.
+        services.AddControl();
     }
 }

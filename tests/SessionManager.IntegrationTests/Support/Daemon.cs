@@ -64,6 +64,8 @@ public sealed class Daemon : IAsyncDisposable
             $"--Tls:CertificatePath={Path.Combine(directory.FullName, "rds.crt")}",
             $"--Tls:KeyPath={Path.Combine(directory.FullName, "rds.key")}",
             $"--Pipes:Directory={Path.Combine(directory.FullName, "pipe")}",
+            // Not the host's /run one: tests run daemons side by side.
+            $"--Control:SocketPath={Path.Combine(directory.FullName, "control.sock")}",
             .. settings.Select(s => "--" + s),
         ];
         var builder = SessionManagerHost.CreateBuilder(args);

@@ -66,6 +66,7 @@ public sealed class DaemonProcess : IDisposable
         info.ArgumentList.Add($"--Tls:CertificatePath={Path.Combine(scratch, "rds.crt")}");
         info.ArgumentList.Add($"--Tls:KeyPath={Path.Combine(scratch, "rds.key")}");
         info.ArgumentList.Add($"--Launcher:StateDirectory=/run/sessionmanager-test");
+        info.ArgumentList.Add($"--Control:SocketPath={Path.Combine(scratch, "control.sock")}");
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
