@@ -63,6 +63,7 @@ done
 step "dpkg -i"
 dpkg -i "$deb" || fail "dpkg -i"
 for f in /usr/lib/sessionmanager/SessionManager /usr/lib/sessionmanager/sm-launcher /usr/lib/sessionmanager/sm-spawner \
+         /usr/bin/smctl /usr/sbin/sessionmanager /usr/share/man/man1/smctl.1.gz \
          "$unit_path" /etc/sessionmanager/appsettings.json /etc/pam.d/sessionmanager \
          /etc/fail2ban/filter.d/sessionmanager.conf /usr/share/man/man8/sessionmanager.8.gz \
          /usr/share/doc/sessionmanager/copyright /usr/share/doc/sessionmanager/changelog.gz; do
@@ -70,6 +71,7 @@ for f in /usr/lib/sessionmanager/SessionManager /usr/lib/sessionmanager/sm-launc
 done
 [ "$(readlink /usr/lib/sessionmanager/appsettings.json)" = /etc/sessionmanager/appsettings.json ] || fail "appsettings.json is not the conffile"
 [ -L /etc/systemd/system/multi-user.target.wants/sessionmanager.service ] || fail "the unit is not enabled after the first install"
+getent group sessionmanager-admin >/dev/null || fail "postinst did not create the group sessionmanager-admin"
 dpkg-query -W -f='${Conffiles}\n' sessionmanager | grep -q /etc/sessionmanager/appsettings.json || fail "appsettings.json is no conffile"
 
 # --- run it as the unit does --------------------------------------------------------------------
@@ -109,6 +111,12 @@ for _ in $(seq 1 100); do [ -f "$work/report-2" ] && break; sleep 0.1; done
 [ -f "$work/report-2" ] || fail "the session's backend never reported"
 grep -qx "uid=$(id -u smtest1)" "$work/report-2" || fail "the backend does not run as smtest1"
 
+# The admin command on PATH talks to the installed daemon (its default control socket).
+step "smctl"
+smctl --no-legend list-sessions > "$work/smctl.out" 2>&1 || { cat "$work/smctl.out"; fail "smctl list-sessions"; }
+grep -q "smtest1" "$work/smctl.out" || { cat "$work/smctl.out"; fail "smctl does not list smtest1's session"; }
+smctl status > "$work/smctl-status.out" 2>&1 || { cat "$work/smctl-status.out"; fail "smctl status (the RDS peer is connected)"; }
+
 # Every library the running daemon has mapped comes from this package or a package it depends on.
 step "libraries the daemon maps"
 allowed=" sessionmanager $(sed -E 's/\([^)]*\)//g; s/[|,]/ /g' <<<"$depends") "
@@ -147,9 +155,11 @@ for f in /etc/sessionmanager /usr/lib/sessionmanager /run/sessionmanager "$unit_
          /usr/share/lintian/overrides/sessionmanager /etc/systemd/system/multi-user.target.wants/sessionmanager.service \
          /etc/systemd/system/sessionmanager.service /var/lib/systemd/deb-systemd-helper-enabled/sessionmanager.service.dsh-also \
          /var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/sessionmanager.service \
-         /var/lib/systemd/deb-systemd-helper-masked/sessionmanager.service; do
+         /var/lib/systemd/deb-systemd-helper-masked/sessionmanager.service /usr/bin/smctl /usr/sbin/sessionmanager \
+         /usr/share/man/man1/smctl.1.gz /run/sessionmanager-control; do
   [ -e "$f" ] || [ -L "$f" ] && left+=("$f")
 done
+getent group sessionmanager-admin >/dev/null && left+=("group sessionmanager-admin")
 ((${#left[@]} == 0)) || fail "left after purge: ${left[*]}"
 dpkg-query -W -f='${Status}' sessionmanager 2>/dev/null | grep -q "installed" && fail "still known to dpkg after purge"
 step "ok: built, installed, served a logon, removed and purged without a trace"

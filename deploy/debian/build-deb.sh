@@ -39,12 +39,14 @@ LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" \
   make -s -B -C src/launcher OUT="$lib" >&2
 strip --remove-section=.comment --remove-section=.note --strip-unneeded "$lib/sm-launcher" "$lib/sm-spawner"
 # The runtime's native files come stripped but for the compiler's .comment.
-for f in "$lib"/*.so "$lib/SessionManager" "$lib/createdump"; do
+for f in "$lib"/*.so "$lib/SessionManager" "$lib/smctl" "$lib/createdump"; do
   objcopy --remove-section=.comment "$f"
 done
-# On PATH for operators (`sessionmanager --help`); the .NET host finds its files through the link.
-install -d "$stage/usr/sbin"
+# On PATH for operators (`sessionmanager --help`, `smctl status`); the .NET host finds its files
+# through the links.
+install -d "$stage/usr/sbin" "$stage/usr/bin"
 ln -s ../lib/sessionmanager/SessionManager "$stage/usr/sbin/sessionmanager"
+ln -s ../lib/sessionmanager/smctl "$stage/usr/bin/smctl"
 
 # --- configuration (conffiles), unit, PAM, fail2ban ------------------------------------------
 install -D -m 0644 src/SessionManager/appsettings.json "$stage/etc/sessionmanager/appsettings.json"
@@ -62,9 +64,9 @@ sed -e "s/@VERSION@/$version/" -e "s/@COMMIT@/$(git rev-parse HEAD)/" \
     -e "s/@DATE@/$(git log -1 --format=%aD)/" "$here/changelog.in" | gzip -9n > "$work/changelog.gz"
 # changelog.gz, not changelog.Debian.gz: a native package (its version has no Debian revision).
 install -m 0644 "$work/changelog.gz" "$doc/changelog.gz"
-install -d "$stage/usr/share/man/man8"
+install -d "$stage/usr/share/man/man8" "$stage/usr/share/man/man1"
 gzip -9n < "$here/sessionmanager.8" > "$stage/usr/share/man/man8/sessionmanager.8.gz"
-chmod 0644 "$stage/usr/share/man/man8/sessionmanager.8.gz"
+gzip -9n < "$here/smctl.1" > "$stage/usr/share/man/man1/smctl.1.gz"
 install -D -m 0644 "$here/lintian-overrides" "$stage/usr/share/lintian/overrides/sessionmanager"
 
 # --- dependencies: dpkg-shlibdeps over every ELF file -----------------------------------------
@@ -75,7 +77,8 @@ shlibs="$(cd "$work/src" && dpkg-shlibdeps -O "${elves[@]}" 2>/dev/null | sed -n
 [ -n "$shlibs" ] || { echo "build-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 # Loaded by dlopen, so invisible to dpkg-shlibdeps: OpenSSL 3 (System.Security.Cryptography.Native.OpenSsl).
 # The PAM service includes Debian's common-* stacks (libpam-runtime) and pam_unix (libpam-modules).
-depends="$shlibs, libssl3, libpam-runtime, libpam-modules"
+# adduser: postinst creates the smctl admin group (Control:AdminGroup).
+depends="$shlibs, libssl3, libpam-runtime, libpam-modules, adduser"
 
 # --- control files -----------------------------------------------------------------------------
 install -d -m 0755 "$stage/DEBIAN"
