@@ -49,7 +49,7 @@ public sealed partial class SessionService
         _settings = options;
         _time = time;
         _logger = logger;
-        registry.DisconnectedTimeoutElapsed = id => _ = EndAsync(id, "disconnected timeout passed", logoffConnection: false);
+        registry.DisconnectedTimeoutElapsed = (id, disconnect) => _ = EndAsync(id, "disconnected timeout passed", logoffConnection: false, disconnect);
     }
 
     public SessionRegistry Registry => _registry;
@@ -427,7 +427,14 @@ public sealed partial class SessionService
     /// stopped (SIGTERM, then SIGKILL after its StopTimeout; its PAM session then closes), the
     /// token file removed. Runs once; concurrent calls wait for the same end.
     /// </summary>
-    public Task EndAsync(int sessionId, string reason, bool logoffConnection)
+    public Task EndAsync(int sessionId, string reason, bool logoffConnection) => EndAsync(sessionId, reason, logoffConnection, disconnectGeneration: null);
+
+    /// <summary>
+    /// As above; with <paramref name="disconnectGeneration"/> (the disconnected timeout) only if the
+    /// session is still in that disconnect: the registry decides under its lock, so a reconnect that
+    /// lands while the timeout fires keeps the session (and a later end is not blocked).
+    /// </summary>
+    private Task EndAsync(int sessionId, string reason, bool logoffConnection, long? disconnectGeneration)
     {
         if (_registry.Get(sessionId) is not { } session)
         {
@@ -438,7 +445,13 @@ public sealed partial class SessionService
         {
             if (session.Ending is null)
             {
-                session.Ending = EndOnceAsync(session, reason, logoffConnection);
+                // Taken out of the registry here, before Ending is set: an end that does not apply leaves no trace.
+                if (_registry.BeginEnd(session, reason, disconnectGeneration) is not { } ended)
+                {
+                    return Task.CompletedTask;
+                }
+
+                session.Ending = EndOnceAsync(ended, logoffConnection);
                 InBackground(session.Ending, $"ending session {sessionId}");
             }
 
@@ -446,14 +459,10 @@ public sealed partial class SessionService
         }
     }
 
-    private async Task EndOnceAsync(Session session, string reason, bool logoffConnection)
+    private async Task EndOnceAsync((SessionRecord Record, IBackendProcess? Backend, string? TokenFile) e, bool logoffConnection)
     {
-        uint? connectionId = session.Record.ConnectionId;
-        var ended = _registry.BeginEnd(session, reason);
-        if (ended is not { } e)
-        {
-            return;
-        }
+        // The Down record keeps the connection the session had.
+        uint? connectionId = e.Record.ConnectionId;
 
         if (logoffConnection && connectionId is { } c)
         {

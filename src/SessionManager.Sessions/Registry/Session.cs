@@ -20,6 +20,9 @@ internal sealed class Session(SessionRecord record, SessionPolicy policy)
 
     public ITimer? DisconnectTimer { get; set; }
 
+    /// <summary>Counts the session's disconnects; its timer carries the one it was started for.</summary>
+    public long DisconnectGeneration { get; set; }
+
     /// <summary>The greeter answered SBP VersionInfo with major 1 (required before AuthenticateUser).</summary>
     public bool SbpCompatible { get; set; }
 

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace SessionManager.Sessions.Registry;
 
@@ -10,6 +12,12 @@ public enum SessionEventKind
     Disconnected,
     Reconnected,
     Ended,
+
+    /// <summary>Remote control started: the session is Shadow.</summary>
+    ShadowingStarted,
+
+    /// <summary>Remote control ended: the session is Active again.</summary>
+    ShadowingEnded,
 }
 
 /// <summary>One change of a session; <see cref="Session"/> is the state right after it.</summary>
@@ -17,15 +25,23 @@ public sealed record SessionEvent(SessionEventKind Kind, SessionRecord Session, 
 
 /// <summary>
 /// The registry's events on one in-process stream: subscribers (metrics, an admin CLI, hooks)
-/// get every event in order, one at a time, off the registry's lock.
+/// get every event in order, one at a time, off the registry's lock. The registry publishes
+/// under its lock (a non-blocking write to an unbounded queue), and one loop delivers, so the
+/// order of the queue is the order of the changes.
 /// </summary>
-public sealed class SessionEventHub : IAsyncDisposable
+public sealed partial class SessionEventHub : IAsyncDisposable
 {
     private readonly Channel<SessionEvent> _events = Channel.CreateUnbounded<SessionEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _publisher;
     private ImmutableArray<Func<SessionEvent, ValueTask>> _subscribers = [];
 
-    public SessionEventHub() => _publisher = Task.Run(PublishAsync);
+    private readonly ILogger _logger;
+
+    public SessionEventHub(ILogger<SessionEventHub>? logger = null)
+    {
+        _logger = logger ?? NullLogger<SessionEventHub>.Instance;
+        _publisher = Task.Run(PublishAsync);
+    }
 
     public IDisposable Subscribe(Func<SessionEvent, ValueTask> subscriber)
     {
@@ -45,9 +61,10 @@ public sealed class SessionEventHub : IAsyncDisposable
                 {
                     await subscriber(sessionEvent);
                 }
-                catch (Exception)
+                catch (Exception ex)
                 {
-                    // A subscriber's failure is its own; the others still get the event.
+                    // A subscriber's failure is its own: logged, and the others still get the event.
+                    SubscriberFailed(_logger, sessionEvent.Kind.ToString(), sessionEvent.Session.Id, ex);
                 }
             }
         }
@@ -58,6 +75,9 @@ public sealed class SessionEventHub : IAsyncDisposable
         _events.Writer.TryComplete();
         await _publisher;
     }
+
+    [LoggerMessage(3207, LogLevel.Error, "A session event subscriber failed on {Kind} of session {SessionId}; the other subscribers still get it")]
+    private static partial void SubscriberFailed(ILogger logger, string kind, int sessionId, Exception exception);
 
     private sealed class Subscription(SessionEventHub stream, Func<SessionEvent, ValueTask> subscriber) : IDisposable
     {

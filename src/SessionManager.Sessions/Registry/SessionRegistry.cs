@@ -11,6 +11,9 @@ namespace SessionManager.Sessions.Registry;
 /// under one lock, is logged with SessionId, ConnectionId and User, and is published as a
 /// <see cref="SessionEvent"/>. Nothing async runs under the lock: callers do the slow parts
 /// (PAM, backend start, ICP calls) outside and come back to commit them.
+/// Each change's event is made from the record as that change left it and handed to the stream
+/// under the same lock, so events come out in the order the changes were applied, each carrying
+/// the state it describes (never a later re-read).
 /// </summary>
 public sealed partial class SessionRegistry
 {
@@ -33,8 +36,12 @@ public sealed partial class SessionRegistry
 
     public SessionEventHub Events { get; }
 
-    /// <summary>Called when a Disconnected session's timeout passes (wired by the session service).</summary>
-    internal Action<int>? DisconnectedTimeoutElapsed { get; set; }
+    /// <summary>
+    /// Called when a Disconnected session's timeout passes (wired by the session service), with the
+    /// session id and the disconnect's generation: the end it asks for applies only to that disconnect
+    /// (<see cref="BeginEnd"/> with it), since the user may have reconnected while the callback ran.
+    /// </summary>
+    internal Action<int, long>? DisconnectedTimeoutElapsed { get; set; }
 
     public int Count
     {
@@ -129,6 +136,7 @@ public sealed partial class SessionRegistry
     internal Session Create(NewSession spec, SessionPolicy policy)
     {
         Session session;
+        SessionRecord record;
         // A greeter runs as its own account: the one refused is the person who typed a name, if any.
         string? who = spec.IsGreeter && !string.IsNullOrEmpty(spec.TypedUser) ? spec.TypedUser : spec.User;
         lock (_sync)
@@ -146,7 +154,7 @@ public sealed partial class SessionRegistry
             }
 
             int id = NextIdLocked();
-            var record = new SessionRecord
+            record = new SessionRecord
             {
                 Id = id,
                 State = SessionState.Init,
@@ -166,10 +174,10 @@ public sealed partial class SessionRegistry
             };
             session = new Session(record, policy);
             _sessions.Add(id, session);
+            Events.Publish(new SessionEvent(SessionEventKind.Created, record, null));
         }
 
-        SessionCreated(_logger, session.Id, session.Record.User, session.Record.Backend, session.Record.IsGreeter);
-        Events.Publish(new SessionEvent(SessionEventKind.Created, session.Record, null));
+        SessionCreated(_logger, record.Id, record.User, record.Backend, record.IsGreeter);
         return session;
     }
 
@@ -229,7 +237,7 @@ public sealed partial class SessionRegistry
     /// </summary>
     internal void Attach(Session session, uint connectionId, long linkGeneration)
     {
-        SessionEventKind kind;
+        SessionRecord record;
         lock (_sync)
         {
             var entry = ConnectionLocked(connectionId, linkGeneration);
@@ -247,18 +255,18 @@ public sealed partial class SessionRegistry
             entry.SessionId = session.Id;
             session.DisconnectTimer?.Dispose();
             session.DisconnectTimer = null;
-            kind = session.Record.State == SessionState.Disconnected ? SessionEventKind.Reconnected : SessionEventKind.Connected;
-            session.Record = session.Record with
+            var kind = session.Record.State == SessionState.Disconnected ? SessionEventKind.Reconnected : SessionEventKind.Connected;
+            session.Record = record = session.Record with
             {
                 State = session.Record.IsGreeter ? SessionState.Connected : SessionState.Active,
                 ConnectionId = connectionId,
                 ConnectedAt = _time.GetUtcNow(),
                 Client = entry.Client == ClientInfo.None ? session.Record.Client : entry.Client,
             };
+            Events.Publish(new SessionEvent(kind, record, null));
         }
 
-        SessionAttached(_logger, session.Id, connectionId, session.Record.User, session.Record.State.ToString());
-        Events.Publish(new SessionEvent(kind, session.Record, null));
+        SessionAttached(_logger, record.Id, connectionId, record.User, record.State.ToString());
     }
 
     /// <summary>
@@ -267,6 +275,7 @@ public sealed partial class SessionRegistry
     /// </summary>
     internal bool Detach(Session session, string reason)
     {
+        SessionRecord record;
         lock (_sync)
         {
             if (session.Record.ConnectionId is not { } connectionId)
@@ -283,33 +292,36 @@ public sealed partial class SessionRegistry
             }
 
             var now = _time.GetUtcNow();
-            session.Record = session.Record with
+            session.Record = record = session.Record with
             {
                 State = session.Record.IsGreeter ? session.Record.State : SessionState.Disconnected,
                 ConnectionId = null,
                 DisconnectedAt = now,
             };
+            // A new disconnect: a timer of an earlier one that is already firing must not end this one.
+            long generation = ++session.DisconnectGeneration;
+            session.DisconnectTimer?.Dispose();
+            session.DisconnectTimer = null;
+            Events.Publish(new SessionEvent(SessionEventKind.Disconnected, record, reason));
 
-            if (!session.Record.IsGreeter && session.Policy.DisconnectedTimeout > TimeSpan.Zero && session.Policy.DisconnectedTimeout != Timeout.InfiniteTimeSpan)
+            if (!record.IsGreeter && session.Policy.DisconnectedTimeout > TimeSpan.Zero && session.Policy.DisconnectedTimeout != Timeout.InfiniteTimeSpan)
             {
-                int id = session.Id;
-                session.DisconnectTimer?.Dispose();
                 session.DisconnectTimer = _time.CreateTimer(static s =>
                 {
-                    var (registry, sid) = ((SessionRegistry, int))s!;
-                    registry.DisconnectedTimeoutElapsed?.Invoke(sid);
-                }, (this, id), session.Policy.DisconnectedTimeout, Timeout.InfiniteTimeSpan);
+                    var (registry, sid, disconnect) = ((SessionRegistry, int, long))s!;
+                    registry.DisconnectedTimeoutElapsed?.Invoke(sid, disconnect);
+                }, (this, record.Id, generation), session.Policy.DisconnectedTimeout, Timeout.InfiniteTimeSpan);
             }
         }
 
-        SessionDisconnected(_logger, session.Id, session.Record.User, reason, session.Policy.DisconnectedTimeout.ToString());
-        Events.Publish(new SessionEvent(SessionEventKind.Disconnected, session.Record, reason));
+        SessionDisconnected(_logger, record.Id, record.User, reason, session.Policy.DisconnectedTimeout.ToString());
         return true;
     }
 
     /// <summary>Shadow ⇄ Active (remote control started or ended).</summary>
     internal bool SetShadowing(Session session, bool shadowing)
     {
+        SessionRecord record;
         lock (_sync)
         {
             var from = shadowing ? SessionState.Active : SessionState.Shadow;
@@ -318,22 +330,32 @@ public sealed partial class SessionRegistry
                 return false;
             }
 
-            session.Record = session.Record with { State = shadowing ? SessionState.Shadow : SessionState.Active };
+            session.Record = record = session.Record with { State = shadowing ? SessionState.Shadow : SessionState.Active };
+            Events.Publish(new SessionEvent(shadowing ? SessionEventKind.ShadowingStarted : SessionEventKind.ShadowingEnded, record, null));
         }
 
-        SessionShadowing(_logger, session.Id, session.Record.User, session.Record.State.ToString());
+        SessionShadowing(_logger, record.Id, record.User, record.State.ToString());
         return true;
     }
 
     /// <summary>
     /// Takes the session out of the registry (state Down) and returns what its end must still
     /// release, or null if it was already ending. The caller stops the backend outside the lock.
+    /// With <paramref name="disconnectGeneration"/> (a disconnected timeout's end) it ends the session
+    /// only if it is still Disconnected by that same disconnect, decided under the lock, so a
+    /// reconnect that lands while the timeout fires keeps the session; otherwise null.
     /// </summary>
-    internal (SessionRecord Record, IBackendProcess? Backend, string? TokenFile)? BeginEnd(Session session, string reason)
+    internal (SessionRecord Record, IBackendProcess? Backend, string? TokenFile)? BeginEnd(Session session, string reason, long? disconnectGeneration = null)
     {
         string? tokenHandle;
+        SessionRecord record;
         lock (_sync)
         {
+            if (disconnectGeneration is { } generation && (session.Record.State != SessionState.Disconnected || session.DisconnectGeneration != generation))
+            {
+                return null;
+            }
+
             if (!_sessions.Remove(session.Id))
             {
                 return null;
@@ -346,9 +368,10 @@ public sealed partial class SessionRegistry
                 entry.SessionId = null;
             }
 
-            session.Record = session.Record with { State = SessionState.Down };
+            session.Record = record = session.Record with { State = SessionState.Down };
             tokenHandle = session.TokenHandle;
             session.TokenHandle = null;
+            Events.Publish(new SessionEvent(SessionEventKind.Ended, record, reason));
         }
 
         // Its token stops working now, whatever the end still has to do.
@@ -357,9 +380,8 @@ public sealed partial class SessionRegistry
             _sessionTokens.RemoveEntry(tokenHandle);
         }
 
-        SessionEnded(_logger, session.Id, session.Record.User, reason);
-        Events.Publish(new SessionEvent(SessionEventKind.Ended, session.Record, reason));
-        return (session.Record, session.Backend, session.TokenFilePath);
+        SessionEnded(_logger, record.Id, record.User, reason);
+        return (record, session.Backend, session.TokenFilePath);
     }
 
     /// <summary>The RDS client connection is gone for good (DisconnectUserSession answered, link lost).</summary>
