@@ -22,9 +22,14 @@ public sealed partial class SessionsHostedService(
     {
         _linkEvents = link.Subscribe(async e =>
         {
+            // By generation: a loss handled after the RDS reconnected must not touch the new link's connections.
             if (e.Kind == RdsLinkEventKind.Detached)
             {
-                await sessions.LinkLostAsync();
+                await sessions.LinkLostAsync(e.Generation);
+            }
+            else if (e.Kind == RdsLinkEventKind.Attached)
+            {
+                sessions.Registry.LinkAttached(e.Generation);
             }
         });
         return Task.CompletedTask;

@@ -85,10 +85,15 @@ public sealed partial class SessionService
             // A reused session attached elsewhere lets that connection go first (never both at once).
             var target = await UserSessionAsync(attempt, rds, client, async (s, reused) =>
             {
-                if (reused && s.Record.ConnectionId is { } old)
+                if (reused && s.Record.ConnectionId is not null)
                 {
                     budget.Step($"closing the connection of {s.Record.User}'s session {s.Id} (taken over)");
-                    await LogoffConnectionAsync(old);
+                    // A connection of a link that is gone went with it: detached, never named over the new link.
+                    if (_registry.LiveConnectionOf(s) is { } old)
+                    {
+                        await LogoffConnectionAsync(old);
+                    }
+
                     _registry.Detach(s, "taken over by a logon in the greeter");
                 }
             }, budget);
@@ -99,7 +104,7 @@ public sealed partial class SessionService
                 throw new LogonFailedException("the RDS server could not switch to the session");
             }
 
-            _registry.Attach(target, connectionId, generation);
+            await AttachOrLetGoAsync(target, connectionId, generation);
             // Not awaited: AUTH_SUCCESSFUL need not wait until the greeter's backend has stopped.
             _ = EndAsync(sessionId, $"its user logged on to session {target.Id}", logoffConnection: false);
             LogonOutcome(_logger, "granted", attempt.Account.UserName, client.Address, connectionId, $"session {target.Id} after the greeter of session {sessionId}");

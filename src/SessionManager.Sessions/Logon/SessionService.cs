@@ -140,7 +140,8 @@ public sealed partial class SessionService
             budget.Dispose();
         }
 
-        if (!answeredByWork && late is { } grant)
+        // Only while the id is still this link's: a restarted RDS may have given it to another client.
+        if (!answeredByWork && late is { } grant && _registry.LinkGenerationOf(request.ConnectionId) == request.LinkGeneration)
         {
             LateLogonLetGo(_logger, request.User, request.ConnectionId, grant.Session.Id);
             await ConnectionClosedAsync(request.ConnectionId);
@@ -194,8 +195,7 @@ public sealed partial class SessionService
                     return TakeOverAsync(s, request.ConnectionId, request.LinkGeneration);
                 }
 
-                _registry.Attach(s, request.ConnectionId, request.LinkGeneration);
-                return Task.CompletedTask;
+                return AttachOrLetGoAsync(s, request.ConnectionId, request.LinkGeneration);
             }, budget);
             budget.Outcome = SessionMetrics.Outcomes.Success;
             return Grant(session.Record);
@@ -248,15 +248,66 @@ public sealed partial class SessionService
     /// Attaches an existing session to a new connection. If it is attached elsewhere, that
     /// connection is closed first (LogoffUserSession), never both at once.
     /// </summary>
+    /// <remarks>
+    /// Connections are (link generation, id): a connection of an older link went with it (the
+    /// RDS restarted and numbers from 1 again), so it is only detached, never named in a
+    /// LogoffUserSession over the new link, where its id may be another client's.
+    /// </remarks>
     private async Task TakeOverAsync(Session session, uint connectionId, long linkGeneration)
     {
-        if (session.Record.ConnectionId is { } old && old != connectionId)
+        if (_registry.IsLinkLost(linkGeneration))
         {
-            await LogoffConnectionAsync(old);
+            // This logon's own link is gone: it must not take the session from a live connection.
+            LogonLinkLost(_logger, session.Record.User, connectionId, linkGeneration, session.Id);
+            throw new LogonFailedException($"the RDS link of connection {connectionId} went away during the logon");
+        }
+
+        if (_registry.ConnectionOf(session) is { } old && old != (connectionId, linkGeneration))
+        {
+            if (_registry.LiveConnectionOf(session) is { } live)
+            {
+                await LogoffConnectionAsync(live);
+            }
+            else
+            {
+                TakeOverFromLostLink(_logger, session.Id, old.Id, old.LinkGeneration, linkGeneration);
+            }
+
             _registry.Detach(session, "taken over by a new logon");
         }
 
-        _registry.Attach(session, connectionId, linkGeneration);
+        await AttachOrLetGoAsync(session, connectionId, linkGeneration);
+    }
+
+    /// <summary>
+    /// Attaches the session to the logon's connection, unless the connection's link died during
+    /// the logon: then the session is let go as if its client had left (a greeter ends, a user
+    /// session is Disconnected, or ends if its policy keeps none) and the logon fails.
+    /// </summary>
+    private Task AttachOrLetGoAsync(Session session, uint connectionId, long linkGeneration)
+    {
+        if (_registry.Attach(session, connectionId, linkGeneration))
+        {
+            return Task.CompletedTask;
+        }
+
+        LogonLinkLost(_logger, session.Record.User, connectionId, linkGeneration, session.Id);
+        const string reason = "its RDS link went away during the logon";
+        // Ends are not awaited: the failed answer need not wait for a backend's stop (EndAsync owns it).
+        if (session.Record.IsGreeter)
+        {
+            _ = EndAsync(session.Id, reason, logoffConnection: false);
+        }
+        else
+        {
+            _registry.Detach(session, reason);
+            if (session.Policy.DisconnectedTimeout == TimeSpan.Zero || !session.Policy.Reconnect)
+            {
+                _ = EndAsync(session.Id, "disconnected, and its policy keeps no disconnected session", logoffConnection: false);
+            }
+        }
+
+        throw new LogonFailedException($"the RDS link of connection {connectionId} went away during the logon");
     }
 
     private async Task<LogonGrant> GreeterAsync(LogonRequest request, string why, LogonBudget budget)
@@ -271,7 +322,7 @@ public sealed partial class SessionService
         string account = backend.User.Length > 0 ? backend.User : "nobody";
         var session = await StartSessionAsync(account, request.User, isGreeter: true, policy, policy.Greeter, request.Client, request.Rds,
             (launch, ct) => _launcher.StartUnauthenticatedAsync(launch, ct), null, null, budget);
-        _registry.Attach(session, request.ConnectionId, request.LinkGeneration);
+        await AttachOrLetGoAsync(session, request.ConnectionId, request.LinkGeneration);
         return Grant(session.Record);
     }
 
@@ -393,10 +444,14 @@ public sealed partial class SessionService
         return true;
     }
 
-    /// <summary>The RDS link is gone: every session loses its connection (greeters end), timers go on.</summary>
-    public async Task LinkLostAsync()
+    /// <summary>
+    /// The RDS link of <paramref name="linkGeneration"/> is gone: its sessions lose their
+    /// connection (greeters end), timers go on. Sessions of a newer link (an RDS that reconnected
+    /// before this was handled) are left alone.
+    /// </summary>
+    public async Task LinkLostAsync(long linkGeneration)
     {
-        foreach (var session in _registry.ForgetAllConnections())
+        foreach (var session in _registry.LinkLost(linkGeneration))
         {
             if (session.Record.IsGreeter)
             {
@@ -404,7 +459,7 @@ public sealed partial class SessionService
             }
             else
             {
-                _registry.Detach(session, "the RDS server went away");
+                _registry.Detach(session, "the RDS server went away", onlyLinksThrough: linkGeneration);
             }
         }
     }
@@ -412,12 +467,13 @@ public sealed partial class SessionService
     /// <summary>fdsapi disconnectSession: close the RDP connection, keep the session Disconnected.</summary>
     public async Task<bool> DisconnectAsync(int sessionId, string reason = "disconnected by an fdsapi client")
     {
-        if (_registry.Get(sessionId) is not { } session || session.Record.ConnectionId is not { } connectionId)
+        if (_registry.Get(sessionId) is not { } session || session.Record.ConnectionId is null)
         {
             return false;
         }
 
-        bool closed = await LogoffConnectionAsync(connectionId);
+        // A connection of a link that is gone is closed already: only the session is left to detach.
+        bool closed = _registry.LiveConnectionOf(session) is { } connectionId && await LogoffConnectionAsync(connectionId);
         _registry.Detach(session, reason);
         return closed;
     }
@@ -451,7 +507,8 @@ public sealed partial class SessionService
                     return Task.CompletedTask;
                 }
 
-                session.Ending = EndOnceAsync(ended, logoffConnection);
+                // The Down record keeps the connection the session had; only a live link's counts.
+                session.Ending = EndOnceAsync(ended, _registry.LiveConnectionOf(session), logoffConnection);
                 InBackground(session.Ending, $"ending session {sessionId}");
             }
 
@@ -459,10 +516,10 @@ public sealed partial class SessionService
         }
     }
 
-    private async Task EndOnceAsync((SessionRecord Record, IBackendProcess? Backend, string? TokenFile) e, bool logoffConnection)
+    private async Task EndOnceAsync((SessionRecord Record, IBackendProcess? Backend, string? TokenFile) e, uint? liveConnection, bool logoffConnection)
     {
-        // The Down record keeps the connection the session had.
-        uint? connectionId = e.Record.ConnectionId;
+        // Never a connection of a link that is gone: its id may be another client's on the new link.
+        uint? connectionId = liveConnection;
 
         if (logoffConnection && connectionId is { } c)
         {
@@ -536,6 +593,12 @@ public sealed partial class SessionService
 
     [LoggerMessage(3506, LogLevel.Warning, "Logon of {User} (connection {ConnectionId}) attached session {SessionId} after its answer had left (Sessions:LogonBudget): let go as if the client disconnected")]
     private static partial void LateLogonLetGo(ILogger logger, string user, uint connectionId, int sessionId);
+
+    [LoggerMessage(3520, LogLevel.Warning, "Logon of {User} (connection {ConnectionId}) outlived its RDS link (generation {LinkGeneration}): session {SessionId} let go as if the client disconnected")]
+    private static partial void LogonLinkLost(ILogger logger, string? user, uint connectionId, long linkGeneration, int sessionId);
+
+    [LoggerMessage(3521, LogLevel.Information, "Session {SessionId} taken over from connection {ConnectionId} of RDS link generation {OldLinkGeneration}, gone with its link: detached without LogoffUserSession (now generation {LinkGeneration})")]
+    private static partial void TakeOverFromLostLink(ILogger logger, int sessionId, uint connectionId, long oldLinkGeneration, long linkGeneration);
 
     [LoggerMessage(3590, LogLevel.Warning, "Logon of {User} from {ClientAddress} refused: the session manager is draining (smctl drain) and the user has no session to reconnect to")]
     private static partial void LogonRefusedDraining(ILogger logger, string user, string clientAddress);

@@ -16,6 +16,12 @@ internal sealed class Session(SessionRecord record, SessionPolicy policy)
 
     public int Id => Record.Id;
 
+    /// <summary>
+    /// The RDS link of <see cref="SessionRecord.ConnectionId"/> (null when it has none): a
+    /// connection is (link generation, id), since a restarted RDS numbers its connections from 1 again.
+    /// </summary>
+    public long? LinkGeneration { get; set; }
+
     public IBackendProcess? Backend { get; set; }
 
     public ITimer? DisconnectTimer { get; set; }

@@ -27,6 +27,12 @@ public sealed partial class SessionRegistry
     private readonly Security.SecretIndex<int> _sessionTokens = new();
     private int _lastId = 1;
 
+    // Link generations known to be gone: every one up to _lostThrough (its loss was handled), and
+    // every one older than _newestGeneration (only one link is current, so a newer one proves the
+    // older ones dead even before their loss is handled).
+    private long _lostThrough;
+    private long _newestGeneration;
+
     public SessionRegistry(SessionEventHub events, TimeProvider time, ILogger<SessionRegistry> logger)
     {
         Events = events;
@@ -78,6 +84,53 @@ public sealed partial class SessionRegistry
         }
     }
 
+    /// <summary>The session and the link generation of its connection (null when it has none).</summary>
+    public (SessionRecord Record, long? LinkGeneration)? FindWithLink(int sessionId)
+    {
+        lock (_sync)
+        {
+            return _sessions.TryGetValue(sessionId, out var s) ? (s.Record, s.LinkGeneration) : null;
+        }
+    }
+
+    /// <summary>An RDS link came up (its generation is the newest: every older one is gone).</summary>
+    internal void LinkAttached(long linkGeneration)
+    {
+        lock (_sync)
+        {
+            _newestGeneration = Math.Max(_newestGeneration, linkGeneration);
+        }
+    }
+
+    /// <summary>True if the link of <paramref name="linkGeneration"/> is known to be gone.</summary>
+    internal bool IsLinkLost(long linkGeneration)
+    {
+        lock (_sync)
+        {
+            return IsLinkLostLocked(linkGeneration);
+        }
+    }
+
+    /// <summary>The session's connection if it is on a link not known to be gone: the only one LogoffUserSession may name.</summary>
+    internal uint? LiveConnectionOf(Session session)
+    {
+        lock (_sync)
+        {
+            return session.Record.ConnectionId is { } id && session.LinkGeneration is { } g && !IsLinkLostLocked(g) ? id : null;
+        }
+    }
+
+    /// <summary>The session's connection, as (id, link generation), or null.</summary>
+    internal (uint Id, long LinkGeneration)? ConnectionOf(Session session)
+    {
+        lock (_sync)
+        {
+            return session.Record.ConnectionId is { } id && session.LinkGeneration is { } g ? (id, g) : null;
+        }
+    }
+
+    private bool IsLinkLostLocked(long linkGeneration) => linkGeneration <= _lostThrough || linkGeneration < _newestGeneration;
+
     /// <summary>The user's sessions (any state but Down), newest disconnect first.</summary>
     public IReadOnlyList<SessionRecord> SessionsOf(string user)
     {
@@ -109,6 +162,7 @@ public sealed partial class SessionRegistry
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_sync)
         {
+            _newestGeneration = Math.Max(_newestGeneration, linkGeneration);
             var entry = ConnectionLocked(connectionId, linkGeneration);
             entry.Client = client;
             entry.Geometry = geometry;
@@ -234,25 +288,36 @@ public sealed partial class SessionRegistry
     /// <summary>
     /// Attaches the session to the connection: a greeter becomes Connected, a user session
     /// Active. A session keeps at most one connection: the caller has let the old one go first.
+    /// Returns false, changing nothing, if the connection's link is already gone (a logon that
+    /// outlived its link): the caller lets the session go as if its client had left.
     /// </summary>
-    internal void Attach(Session session, uint connectionId, long linkGeneration)
+    internal bool Attach(Session session, uint connectionId, long linkGeneration)
     {
         SessionRecord record;
         lock (_sync)
         {
+            if (IsLinkLostLocked(linkGeneration))
+            {
+                return false;
+            }
+
             var entry = ConnectionLocked(connectionId, linkGeneration);
-            if (entry.SessionId is { } previous && previous != session.Id && _sessions.TryGetValue(previous, out var other) && other.Record.ConnectionId == connectionId)
+            if (entry.SessionId is { } previous && previous != session.Id && _sessions.TryGetValue(previous, out var other)
+                && other.Record.ConnectionId == connectionId && other.LinkGeneration == linkGeneration)
             {
                 // The connection moves to this session (greeter → user session after SwitchTo).
                 other.Record = other.Record with { ConnectionId = null };
+                other.LinkGeneration = null;
             }
 
-            if (session.Record.ConnectionId is { } old && old != connectionId && _connections.TryGetValue(old, out var oldEntry) && oldEntry.SessionId == session.Id)
+            if (session.Record.ConnectionId is { } old && (old != connectionId || session.LinkGeneration != linkGeneration)
+                && _connections.TryGetValue(old, out var oldEntry) && oldEntry.SessionId == session.Id && oldEntry.LinkGeneration == session.LinkGeneration)
             {
                 oldEntry.SessionId = null;
             }
 
             entry.SessionId = session.Id;
+            session.LinkGeneration = linkGeneration;
             session.DisconnectTimer?.Dispose();
             session.DisconnectTimer = null;
             var kind = session.Record.State == SessionState.Disconnected ? SessionEventKind.Reconnected : SessionEventKind.Connected;
@@ -267,17 +332,25 @@ public sealed partial class SessionRegistry
         }
 
         SessionAttached(_logger, record.Id, connectionId, record.User, record.State.ToString());
+        return true;
     }
 
     /// <summary>
     /// The session loses its connection: Active/Shadow become Disconnected and its disconnected
     /// timeout starts. Returns false if it had none. A greeter is not kept (the caller ends it).
+    /// With <paramref name="onlyLinksThrough"/>, only a connection of that link generation or an
+    /// older one is let go (a session that moved to a newer link meanwhile keeps it).
     /// </summary>
-    internal bool Detach(Session session, string reason)
+    internal bool Detach(Session session, string reason, long? onlyLinksThrough = null)
     {
         SessionRecord record;
         lock (_sync)
         {
+            if (onlyLinksThrough is { } through && !(session.LinkGeneration <= through))
+            {
+                return false;
+            }
+
             if (session.Record.ConnectionId is not { } connectionId)
             {
                 // Never attached (a session started for a switch that failed): parked as Disconnected.
@@ -286,11 +359,12 @@ public sealed partial class SessionRegistry
                     return false;
                 }
             }
-            else if (_connections.TryGetValue(connectionId, out var entry) && entry.SessionId == session.Id)
+            else if (_connections.TryGetValue(connectionId, out var entry) && entry.SessionId == session.Id && entry.LinkGeneration == session.LinkGeneration)
             {
                 entry.SessionId = null;
             }
 
+            session.LinkGeneration = null;
             var now = _time.GetUtcNow();
             session.Record = record = session.Record with
             {
@@ -363,7 +437,8 @@ public sealed partial class SessionRegistry
 
             session.DisconnectTimer?.Dispose();
             session.DisconnectTimer = null;
-            if (session.Record.ConnectionId is { } connectionId && _connections.TryGetValue(connectionId, out var entry) && entry.SessionId == session.Id)
+            if (session.Record.ConnectionId is { } connectionId && _connections.TryGetValue(connectionId, out var entry) && entry.SessionId == session.Id
+                && entry.LinkGeneration == session.LinkGeneration)
             {
                 entry.SessionId = null;
             }
@@ -396,14 +471,22 @@ public sealed partial class SessionRegistry
         }
     }
 
-    /// <summary>The RDS link is gone: every connection with it. Returns the sessions that had one.</summary>
-    internal List<Session> ForgetAllConnections()
+    /// <summary>
+    /// The RDS link of <paramref name="linkGeneration"/> is gone: its connections (and older
+    /// ones) with it, not those of a newer link, which may already be up when this is handled.
+    /// Returns the sessions attached to one of them; from now on nothing attaches to them.
+    /// </summary>
+    internal List<Session> LinkLost(long linkGeneration)
     {
         lock (_sync)
         {
-            var attached = _sessions.Values.Where(s => s.Record.ConnectionId is not null).ToList();
-            _connections.Clear();
-            return attached;
+            _lostThrough = Math.Max(_lostThrough, linkGeneration);
+            foreach (var gone in _connections.Values.Where(c => c.LinkGeneration <= linkGeneration).ToList())
+            {
+                _connections.Remove(gone.Id);
+            }
+
+            return [.. _sessions.Values.Where(s => s.Record.ConnectionId is not null && s.LinkGeneration <= linkGeneration)];
         }
     }
 
@@ -425,6 +508,12 @@ public sealed partial class SessionRegistry
 
     private ConnectionEntry ConnectionLocked(uint connectionId, long linkGeneration)
     {
+        if (_connections.TryGetValue(connectionId, out var newer) && newer.LinkGeneration > linkGeneration)
+        {
+            // A request of a link already replaced: it must not take the id from the newer link's connection.
+            return new ConnectionEntry(connectionId, linkGeneration);
+        }
+
         if (!_connections.TryGetValue(connectionId, out var entry) || entry.LinkGeneration != linkGeneration)
         {
             entry = new ConnectionEntry(connectionId, linkGeneration);
