@@ -125,6 +125,88 @@ public sealed class StartupSafetyTests
         await client.ConnectAsync(new UnixDomainSocketEndPoint(socketPath));
     }
 
+    [RootFact]
+    public async Task A_state_directory_group_may_write_to_stops_startup()
+    {
+        using var dir = new TempDirectory();
+        var state = StateDirectory(dir, (UnixFileMode)0b111_111_000);
+        using var daemon = DaemonProcess.Start($"--Icp:SocketPath={Path.Combine(dir.Path, "sm.sock")}", "--FdsApi:Port=0", $"--Launcher:StateDirectory={state}");
+
+        Assert.Equal(2, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        AssertOneLine(daemon, $"Launcher:StateDirectory: {state} has mode 0770, it must be 0700");
+    }
+
+    [RootFact]
+    public async Task A_state_directory_owned_by_another_user_stops_startup()
+    {
+        using var dir = new TempDirectory();
+        var state = StateDirectory(dir, (UnixFileMode)0b111_000_000);
+        await ChownAsync("smtest1", state);
+        using var daemon = DaemonProcess.Start($"--Icp:SocketPath={Path.Combine(dir.Path, "sm.sock")}", "--FdsApi:Port=0", $"--Launcher:StateDirectory={state}");
+
+        Assert.Equal(2, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        AssertOneLine(daemon, $"Launcher:StateDirectory: {state} is owned by uid {Uid("smtest1")}, not by root");
+    }
+
+    [RootFact]
+    public async Task A_file_of_another_user_or_writable_by_others_in_the_state_directory_stops_startup()
+    {
+        using var dir = new TempDirectory();
+        var state = StateDirectory(dir, (UnixFileMode)0b111_000_000);
+        var foreign = Path.Combine(state, "launcher-x.sock");
+        await File.WriteAllTextAsync(foreign, "");
+        await ChownAsync("smtest1", foreign);
+        using (var daemon = DaemonProcess.Start($"--Icp:SocketPath={Path.Combine(dir.Path, "sm.sock")}", "--FdsApi:Port=0", $"--Launcher:StateDirectory={state}"))
+        {
+            Assert.Equal(2, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            AssertOneLine(daemon, $"Launcher:StateDirectory: {foreign} is owned by uid {Uid("smtest1")}, not by root");
+        }
+
+        File.Delete(foreign);
+        var shared = Path.Combine(state, "spawner-x.sock");
+        await File.WriteAllTextAsync(shared, "");
+        File.SetUnixFileMode(shared, (UnixFileMode)0b110_110_110);
+        using (var daemon = DaemonProcess.Start($"--Icp:SocketPath={Path.Combine(dir.Path, "sm.sock")}", "--FdsApi:Port=0", $"--Launcher:StateDirectory={state}"))
+        {
+            Assert.Equal(2, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            AssertOneLine(daemon, $"Launcher:StateDirectory: {shared} (mode 0666) is writable by group or others");
+        }
+    }
+
+    [RootFact]
+    public async Task A_missing_state_directory_is_created_root_only()
+    {
+        using var dir = new TempDirectory();
+        var state = Path.Combine(dir.Path, "state");
+        using var daemon = DaemonProcess.Start($"--Icp:SocketPath={Path.Combine(dir.Path, "sm.sock")}", "--FdsApi:Port=0", $"--Launcher:StateDirectory={state}");
+
+        await daemon.WaitForOutputAsync("fdsapi listening");
+        Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(state));
+    }
+
+    private static string StateDirectory(TempDirectory dir, UnixFileMode mode)
+    {
+        var state = Path.Combine(dir.Path, "state");
+        Directory.CreateDirectory(state);
+        File.SetUnixFileMode(state, mode);
+        return state;
+    }
+
+    private static async Task ChownAsync(string user, string path)
+    {
+        using var chown = System.Diagnostics.Process.Start("chown", [user, path])!;
+        await chown.WaitForExitAsync();
+        Assert.Equal(0, chown.ExitCode);
+    }
+
+    private static string Uid(string user)
+    {
+        using var id = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("id", ["-u", user]) { RedirectStandardOutput = true })!;
+        string uid = id.StandardOutput.ReadToEnd().Trim();
+        id.WaitForExit();
+        return uid;
+    }
+
     [Theory]
     [InlineData("--help")]
     [InlineData("-h")]

@@ -53,3 +53,16 @@ public sealed class LauncherUnavailableException(string reason, Exception? inner
 
 /// <summary>The backend could not be started (e.g. its program is missing); the message names why.</summary>
 public sealed class BackendStartException(string reason) : Exception(reason);
+
+/// <summary>
+/// A backend's launcher went away before it reported the backend's end (killed, crashed, or its
+/// connection broke): what <see cref="IBackendProcess.Exited"/> faults with. The session must end;
+/// <see cref="IBackendProcess.StopAsync"/> then stops the backend without the launcher.
+/// </summary>
+public sealed class LauncherLostException(int launcherPid, string reason)
+    : Exception($"its launcher (pid {launcherPid}) was lost: {reason}")
+{
+    public int LauncherPid { get; } = launcherPid;
+
+    public string Reason { get; } = reason;
+}

@@ -69,6 +69,10 @@ public sealed class LauncherConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM to the launcher, if this daemon started it and it runs: it stops its
+    /// backend and ends (a launcher whose connection broke would wait for a reconnect).</summary>
+    internal void TerminateLauncher() => _process?.Terminate();
+
     /// <summary>Closes the connection without waiting for its read loop (synchronous disposal of
     /// the pool): an idle launcher ends when its connection closes.</summary>
     internal void Abandon() => Close(null);
@@ -204,6 +208,13 @@ public sealed class LauncherConnection : IAsyncDisposable
             _process?.Terminate();
             throw;
         }
+        catch (LauncherException)
+        {
+            // The connection broke between START and STARTED. A launcher still alive would keep
+            // whatever it started for a reconnect that never comes: SIGTERM stops it and ends it.
+            _process?.Terminate();
+            throw;
+        }
 
         if (reply.Type == LauncherMessageType.Failed)
         {
@@ -212,6 +223,21 @@ public sealed class LauncherConnection : IAsyncDisposable
             throw new LauncherException(reason);
         }
 
+        try
+        {
+            return ParseStarted(spec, reply);
+        }
+        catch (LauncherException e)
+        {
+            // Garbage instead of STARTED: nothing it says can be trusted, and a backend may run.
+            _process?.Terminate();
+            Close($"bad answer to START: {e.Message}");
+            throw;
+        }
+    }
+
+    private BackendStarted ParseStarted(BackendSpec spec, (LauncherMessageType Type, string[] Fields) reply)
+    {
         Expect(reply, LauncherMessageType.Started, 3);
         int nenv = ParseInt(reply.Fields[2], 0, 65536);
         if (reply.Fields.Length != 3 + nenv)

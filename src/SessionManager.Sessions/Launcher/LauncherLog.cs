@@ -69,4 +69,10 @@ internal static partial class LauncherLog
 
     [LoggerMessage(3013, LogLevel.Error, "Launcher {LauncherPath} did not start: {Reason}")]
     public static partial void LauncherFailedToStart(this ILogger logger, string launcherPath, string reason);
+
+    [LoggerMessage(3021, LogLevel.Warning, "Session {SessionId}: its launcher {LauncherPid} was lost ({Reason}); ending the session and stopping its backend")]
+    public static partial void SessionLauncherLost(this ILogger logger, int sessionId, int launcherPid, string reason);
+
+    [LoggerMessage(3022, LogLevel.Information, "Created the launchers' state directory {StateDirectory} (mode 0700)")]
+    public static partial void StateDirectoryCreated(this ILogger logger, string stateDirectory);
 }

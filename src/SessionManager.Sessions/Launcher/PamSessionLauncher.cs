@@ -6,8 +6,11 @@ namespace SessionManager.Sessions.Launcher;
 /// <see cref="ISessionLauncher"/> over sm-launcher: one launcher process per logon attempt (its
 /// PAM handle), which then supervises the session's backend.
 /// </summary>
-public sealed class PamSessionLauncher(SessionLauncher launcher) : ISessionLauncher
+public sealed class PamSessionLauncher(SessionLauncher launcher, TimeProvider time) : ISessionLauncher
 {
+    /// <summary>How often a backend whose launcher was lost is looked at while it is being stopped.</summary>
+    private static readonly TimeSpan OrphanPoll = TimeSpan.FromMilliseconds(50);
+
     public async Task<ILogonAttempt> AuthenticateAsync(string user, string password, string clientAddress, CancellationToken cancellationToken)
     {
         // Credentials PAM cannot be given (the launcher's fields are NUL-terminated and bounded)
@@ -32,7 +35,7 @@ public sealed class PamSessionLauncher(SessionLauncher launcher) : ISessionLaunc
         {
             var account = await connection.AuthenticateAsync(user, password, clientAddress, null, cancellationToken);
             var groups = account.Groups.Select(Accounts.GroupName).OfType<string>().ToList();
-            return new Attempt(connection, new AccountInfo(account.UserName, account.Uid, account.Gid, account.Home, account.Shell, groups));
+            return new Attempt(connection, new AccountInfo(account.UserName, account.Uid, account.Gid, account.Home, account.Shell, groups), time);
         }
         catch (AuthenticationFailedException)
         {
@@ -54,7 +57,7 @@ public sealed class PamSessionLauncher(SessionLauncher launcher) : ISessionLaunc
     public async Task<IBackendProcess> StartUnauthenticatedAsync(BackendLaunch launch, CancellationToken cancellationToken)
     {
         var connection = await LaunchAsync(cancellationToken);
-        return await StartAsync(connection, launch, BackendIdentity.Account(launch.RunAs ?? "nobody"), cancellationToken);
+        return await StartAsync(connection, launch, BackendIdentity.Account(launch.RunAs ?? "nobody"), time, cancellationToken);
     }
 
     private async Task<LauncherConnection> LaunchAsync(CancellationToken cancellationToken)
@@ -69,12 +72,15 @@ public sealed class PamSessionLauncher(SessionLauncher launcher) : ISessionLaunc
         }
     }
 
-    private static async Task<IBackendProcess> StartAsync(LauncherConnection connection, BackendLaunch launch, BackendIdentity identity, CancellationToken cancellationToken)
+    private static async Task<IBackendProcess> StartAsync(LauncherConnection connection, BackendLaunch launch, BackendIdentity identity, TimeProvider time, CancellationToken cancellationToken)
     {
         try
         {
             var started = await connection.StartBackendAsync(new BackendSpec(launch.Command, launch.Environment, identity), cancellationToken);
-            return new Backend(connection, started.Pid);
+            // Stamped now, while the launcher is known to be its parent: if the launcher is lost
+            // later, the backend is stopped by this stamp, never a later process with its pid.
+            var stamp = ProcessStamp.Read(started.Pid, parent: connection.LauncherPid);
+            return new Backend(connection, started.Pid, stamp is { } st && st.Group == started.ProcessGroup ? st : null, time);
         }
         catch (LauncherException ex)
         {
@@ -88,7 +94,7 @@ public sealed class PamSessionLauncher(SessionLauncher launcher) : ISessionLaunc
         }
     }
 
-    private sealed class Attempt(LauncherConnection connection, AccountInfo account) : ILogonAttempt
+    private sealed class Attempt(LauncherConnection connection, AccountInfo account, TimeProvider time) : ILogonAttempt
     {
         private bool _handedOver;
 
@@ -98,7 +104,7 @@ public sealed class PamSessionLauncher(SessionLauncher launcher) : ISessionLaunc
         {
             _handedOver = true; // the backend owns the launcher from now on, success or not
             var identity = launch.RunAs is null ? BackendIdentity.AuthenticatedUser : BackendIdentity.Account(launch.RunAs);
-            return StartAsync(connection, launch, identity, cancellationToken);
+            return StartAsync(connection, launch, identity, time, cancellationToken);
         }
 
         public async ValueTask DiscardAsync()
@@ -124,10 +130,11 @@ public sealed class PamSessionLauncher(SessionLauncher launcher) : ISessionLaunc
         public ValueTask DisposeAsync() => DiscardAsync();
     }
 
-    private sealed class Backend(LauncherConnection connection, int pid) : IBackendProcess
+    private sealed class Backend(LauncherConnection connection, int pid, ProcessStamp? stamp, TimeProvider time) : IBackendProcess
     {
         public int Pid { get; } = pid;
 
+        /// <summary>Faults with <see cref="LauncherLostException"/> if the launcher goes before reporting the end.</summary>
         public Task<int> Exited { get; } = ExitStatusAsync(connection);
 
         public async Task StopAsync(TimeSpan timeout)
@@ -140,11 +147,43 @@ public sealed class PamSessionLauncher(SessionLauncher launcher) : ISessionLaunc
                 }
                 catch (LauncherException)
                 {
-                    // Already gone.
+                    // Already gone, or its launcher is (Exited says which).
                 }
             }
 
-            await Exited.WaitAsync(timeout + TimeSpan.FromSeconds(5));
+            try
+            {
+                await Exited.WaitAsync(timeout + TimeSpan.FromSeconds(5));
+            }
+            catch (LauncherLostException)
+            {
+                await StopOrphanAsync(timeout);
+            }
+        }
+
+        /// <summary>
+        /// The launcher that supervised the backend is gone (its child, the backend, now belongs to
+        /// init and runs on): SIGTERM to the backend's process group, SIGKILL after
+        /// <paramref name="timeout"/>, each only while the stamped process still runs.
+        /// </summary>
+        private async Task StopOrphanAsync(TimeSpan timeout)
+        {
+            if (stamp is not { } s || !s.IsRunning)
+            {
+                return;
+            }
+
+            LauncherNative.SignalGroup(s.Group, LauncherNative.SIGTERM);
+            long started = time.GetTimestamp();
+            while (s.IsRunning && time.GetElapsedTime(started) < timeout)
+            {
+                await Task.Delay(OrphanPoll, time);
+            }
+
+            if (s.IsRunning)
+            {
+                LauncherNative.SignalGroup(s.Group, LauncherNative.SIGKILL);
+            }
         }
 
         /// <summary>Its exit code, or 128 + the signal that killed it (as a shell reports it).</summary>
@@ -154,6 +193,13 @@ public sealed class PamSessionLauncher(SessionLauncher launcher) : ISessionLaunc
             {
                 var exit = await connection.Exited;
                 return exit.ExitCode ?? 128 + (exit.Signal ?? 0);
+            }
+            catch (LauncherException e)
+            {
+                // A launcher still alive (the connection broke, or it talked garbage) would wait
+                // for a reconnect with the backend running: it is told to stop it and end.
+                connection.TerminateLauncher();
+                throw new LauncherLostException(connection.LauncherPid, e.Message.Replace("launcher connection closed: ", "", StringComparison.Ordinal));
             }
             finally
             {

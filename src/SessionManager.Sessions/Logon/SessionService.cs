@@ -382,7 +382,9 @@ public sealed partial class SessionService
                 System.Diagnostics.Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds);
             return session;
         }
-        catch (Exception ex) when (ex is BackendStartException or IOException or LauncherUnavailableException or OperationCanceledException)
+        // LauncherLostException: the launcher died while the backend was coming up (the endpoint
+        // wait sees the backend's end fault); the half-made session ends like any failed start.
+        catch (Exception ex) when (ex is BackendStartException or IOException or LauncherUnavailableException or LauncherLostException or OperationCanceledException)
         {
             string reason = ex is OperationCanceledException && budget.RanOut ? budget.Reason : $"backend '{backendName}' did not come up: {ex.Message}";
             // Not awaited: the answer must not wait for the stop (a backend ignoring SIGTERM is
@@ -401,10 +403,22 @@ public sealed partial class SessionService
 
     private async Task WatchBackendAsync(int sessionId, IBackendProcess process)
     {
-        int status = await process.Exited;
+        string reason;
+        try
+        {
+            reason = $"its backend exited (status {await process.Exited})";
+        }
+        catch (LauncherLostException lost)
+        {
+            // Nobody supervises the backend any more and nobody would report its end: the session
+            // ends now (its StopAsync stops the backend by its recorded pid and start time).
+            _logger.SessionLauncherLost(sessionId, lost.LauncherPid, lost.Reason);
+            reason = lost.Message;
+        }
+
         if (_registry.Get(sessionId) is not null)
         {
-            await EndAsync(sessionId, $"its backend exited (status {status})", logoffConnection: true);
+            await EndAsync(sessionId, reason, logoffConnection: true);
         }
     }
 
