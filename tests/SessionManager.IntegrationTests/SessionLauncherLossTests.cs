@@ -47,18 +47,7 @@ public sealed class SessionLauncherLossTests
         // A desktop that never creates its endpoint and uses a display number; the logon waits long.
         await using var rig = await SessionRig.StartAsync("Backends:desktop:Command:5=--never-listen", "Backends:desktop:StartTimeout=00:01:00",
             "Backends:desktop:Endpoint=ogon_{SessionId}_X11_{Display}", "Sessions:LogonBudget=00:00:09");
-        await rig.Rds.SendAsync(RpcMessages.Request(rig.Rds.NextTag(), (uint)MsgType.LogonUser, new LogonUserRequest
-        {
-            ConnectionId = 1,
-            Username = "smtest1",
-            Password = SessionRig.Password1,
-            Domain = "",
-            Width = 1024,
-            Height = 768,
-            ColorDepth = 32,
-            ClientHostName = "pc1",
-            ClientAddress = "192.0.2.1",
-        }));
+        await rig.SendLogonUserAsync(1, "smtest1", SessionRig.Password1);
         var report = await rig.ReportAsync(2);
         int backend = int.Parse(report["pid"], CultureInfo.InvariantCulture);
         int launcher = int.Parse(report["ppid"], CultureInfo.InvariantCulture);

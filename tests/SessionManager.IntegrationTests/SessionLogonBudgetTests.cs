@@ -66,18 +66,7 @@ public sealed class SessionLogonBudgetTests(ITestOutputHelper output)
     private async Task<(RPCBase Answer, TimeSpan Elapsed)> TimedLogonAsync(SessionRig rig, uint connectionId)
     {
         var clock = Stopwatch.StartNew();
-        await rig.Rds.SendAsync(RpcMessages.Request(rig.Rds.NextTag(), (uint)MsgType.LogonUser, new LogonUserRequest
-        {
-            ConnectionId = connectionId,
-            Username = "smtest1",
-            Password = SessionRig.Password1,
-            Domain = "",
-            Width = 1024,
-            Height = 768,
-            ColorDepth = 32,
-            ClientHostName = "pc1",
-            ClientAddress = "192.0.2.1",
-        }));
+        await rig.SendLogonUserAsync(connectionId, "smtest1", SessionRig.Password1);
         var answer = await rig.Rds.ReadResponseAsync(Patience);
         output.WriteLine($"connection {connectionId}: {answer.Status} after {clock.Elapsed.TotalSeconds:0.00} s: {answer.ErrorDescription}");
         return (answer, clock.Elapsed);

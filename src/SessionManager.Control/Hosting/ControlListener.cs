@@ -34,7 +34,7 @@ internal sealed class ControlListener(IOptions<ControlOptions> options, ControlV
         _listener = UnixSocketBinder.Bind(_options.SocketPath, AnyoneMayConnect, "0666", ControlOptionsValidator.SocketKey, logger);
         if (_options.AdminGroup.Length > 0)
         {
-            _adminGid = ControlNative.GidOf(_options.AdminGroup);
+            _adminGid = SessionManager.Sessions.Native.Accounts.GidOf(_options.AdminGroup);
             if (_adminGid is null)
             {
                 logger.AdminGroupMissing(_options.AdminGroup);

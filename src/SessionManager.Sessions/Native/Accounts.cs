@@ -42,6 +42,18 @@ internal static partial class Accounts
     [LibraryImport("libc", EntryPoint = "getgrgid_r")]
     private static unsafe partial int GetGrGid(uint gid, Group* grp, byte* buffer, nuint length, Group** result);
 
+    [LibraryImport("libc", EntryPoint = "getgrnam_r", StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int GetGrNam(string name, Group* grp, byte* buffer, nuint length, Group** result);
+
+    /// <summary>The gid of a group name through NSS (smctl's Control:AdminGroup); null if there is no such group.</summary>
+    public static unsafe uint? GidOf(string group)
+    {
+        Group grp;
+        Group* result;
+        byte* buffer = stackalloc byte[16384];
+        return GetGrNam(group, &grp, buffer, 16384, &result) == 0 && result != null ? grp.Gid : null;
+    }
+
     /// <summary>A group's name (policies are configured per group name); null if it has none.</summary>
     public static unsafe string? GroupName(uint gid)
     {

@@ -123,6 +123,22 @@ public sealed class SessionRig : IAsyncDisposable
         Rds.PlayOgonConnectionConcurrentlyAsync(new OgonClientConnection(connectionId, user, password, ClientHostName: clientHost), PipeDirectory,
             backendTimeout: null, requestTimeout: TimeSpan.FromSeconds(90));
 
+    /// <summary>Sends a bare LogonUser (none of ogon's property calls first) and does not wait for
+    /// its answer: for tests that time the answer or act while the logon runs.</summary>
+    public Task SendLogonUserAsync(uint connectionId, string user, string password) =>
+        Rds.SendAsync(RpcMessages.Request(Rds.NextTag(), (uint)MsgType.LogonUser, new LogonUserRequest
+        {
+            ConnectionId = connectionId,
+            Username = user,
+            Password = password,
+            Domain = "",
+            Width = 1024,
+            Height = 768,
+            ColorDepth = 32,
+            ClientHostName = "pc1",
+            ClientAddress = "192.0.2.1",
+        }));
+
     /// <summary>The stand-in's report of a session's backend (written once it runs).</summary>
     public async Task<Dictionary<string, string>> ReportAsync(int sessionId)
     {
