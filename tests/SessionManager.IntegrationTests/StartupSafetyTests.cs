@@ -180,7 +180,9 @@ public sealed class StartupSafetyTests
         var state = Path.Combine(dir.Path, "state");
         using var daemon = DaemonProcess.Start($"--Icp:SocketPath={Path.Combine(dir.Path, "sm.sock")}", "--FdsApi:Port=0", $"--Launcher:StateDirectory={state}");
 
-        await daemon.WaitForOutputAsync("fdsapi listening");
+        // Once every hosted service has started (the launchers' warm-up prepares the directory;
+        // fdsapi may listen before it).
+        await daemon.WaitForOutputAsync("Application started");
         Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(state));
     }
 
