@@ -74,6 +74,15 @@ done
 getent group sessionmanager-admin >/dev/null || fail "postinst did not create the group sessionmanager-admin"
 dpkg-query -W -f='${Conffiles}\n' sessionmanager | grep -q /etc/sessionmanager/appsettings.json || fail "appsettings.json is no conffile"
 
+# --- an upgrade (the same package again: postinst's configure with the old version) keeps what
+# the administrator changed in a conffile and the unit's enablement ----------------------------
+step "reinstall as an upgrade, with an edited conffile"
+sed -i 's/"Format": "auto"/"Format": "json"/' /etc/sessionmanager/appsettings.json
+grep -q '"Format": "json"' /etc/sessionmanager/appsettings.json || fail "could not edit the conffile for the upgrade check"
+dpkg -i --force-confold "$deb" || fail "dpkg -i over the installed package"
+grep -q '"Format": "json"' /etc/sessionmanager/appsettings.json || fail "the upgrade replaced the administrator's appsettings.json"
+[ -L /etc/systemd/system/multi-user.target.wants/sessionmanager.service ] || fail "the unit is not enabled after the upgrade"
+
 # --- run it as the unit does --------------------------------------------------------------------
 exec_start="$(sed -n 's/^ExecStart=//p' "$unit_path")"
 working_dir="$(sed -n 's/^WorkingDirectory=//p' "$unit_path")"
@@ -139,7 +148,7 @@ daemon_pid=""
 [ "$rc" -eq 0 ] || { cat "$work/daemon.log"; fail "the daemon exited $rc after SIGTERM"; }
 for _ in $(seq 1 100); do pgrep -f '^/usr/lib/sessionmanager/' >/dev/null || break; sleep 0.1; done
 pgrep -af '^/usr/lib/sessionmanager/' && fail "processes of the package still run after the daemon stopped"
-pgrep -u smtest1 -f "$standin" >/dev/null && fail "the session's backend still runs after the stop (Sessions:OnShutdown=logoff)"
+pgrep -u smtest1 -f -- "--report $work/report-" >/dev/null && fail "the session's backend still runs after the stop (Sessions:OnShutdown=logoff)"
 
 # --- remove, purge ------------------------------------------------------------------------------
 step "dpkg -r"
